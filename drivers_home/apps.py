@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class DriversHomeConfig(AppConfig):
+    name = "drivers_home"
+    verbose_name = _("Drivers' home")

@@ -1,0 +1,3 @@
+app_name = "drivers_home"
+
+urlpatterns: list = []

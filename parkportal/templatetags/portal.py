@@ -1,0 +1,25 @@
+from __future__ import annotations
+
+from urllib.parse import urlencode
+
+from django import template
+
+from parkportal.masking import mask_id_number, mask_phone, mask_plate
+
+register = template.Library()
+
+register.filter("mask_phone", mask_phone)
+register.filter("mask_id", mask_id_number)
+register.filter("mask_plate", mask_plate)
+
+
+@register.simple_tag(takes_context=True)
+def query_with(context, **kwargs) -> str:
+    """The current query string with some parameters replaced (for pagination and sorting links)."""
+    params = context["request"].GET.copy()
+    for key, value in kwargs.items():
+        if value is None or value == "":
+            params.pop(key, None)
+        else:
+            params[key] = value
+    return "?" + urlencode(list(params.lists()), doseq=True) if params else "?"

@@ -1,0 +1,137 @@
+"""One validator for every upload (visit photos, event photos, case attachments).
+
+Images are opened by Pillow with a fixed list of formats, checked against a pixel
+limit (decompression bombs), fully decoded (truncated files), then re-encoded from
+the pixels alone: EXIF (including GPS) and anything smuggled after the image data,
+such as HTML behind a valid header, does not survive. PDFs are checked by signature
+and for active content. Every failure is a ValidationError with a message for the
+user, raised before anything is saved.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import warnings
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
+from django.core.files.uploadedfile import UploadedFile
+from django.utils.translation import gettext_lazy as _
+from PIL import Image, ImageOps, UnidentifiedImageError
+
+IMAGE_FORMATS = ("JPEG", "PNG", "WEBP", "GIF", "MPO")
+
+
+@dataclass
+class CleanImage:
+    """A re-encoded image and its thumbnail, ready to be saved to an ImageField/FileField."""
+
+    image: ContentFile
+    thumbnail: ContentFile
+    width: int
+    height: int
+
+
+def _check_size(upload: UploadedFile) -> None:
+    limit = settings.UPLOAD_MAX_BYTES
+    if upload.size is not None and upload.size > limit:
+        raise ValidationError(
+            _("The file %(name)s is larger than %(limit)d MB.")
+            % {"name": upload.name, "limit": limit // (1024 * 1024)},
+            code="too_large",
+        )
+    if not upload.size:
+        raise ValidationError(_("The file %(name)s is empty.") % {"name": upload.name}, code="empty")
+
+
+def _looks_like_markup(head: bytes) -> bool:
+    lowered = head.lower()
+    return any(tag in lowered for tag in (b"<html", b"<script", b"<svg", b"<!doctype", b"<body", b"<iframe"))
+
+
+def clean_image(upload: UploadedFile) -> CleanImage:
+    """Validate and re-encode an uploaded image; raise ValidationError with a user-facing message."""
+    _check_size(upload)
+    upload.seek(0)
+    data = upload.read()
+    if _looks_like_markup(data):
+        raise ValidationError(_("The file %(name)s is not a photo.") % {"name": upload.name}, code="markup")
+    not_image = ValidationError(
+        _("The file %(name)s is not a photo we can read (JPEG, PNG, WebP or GIF).") % {"name": upload.name},
+        code="not_image",
+    )
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            image = Image.open(io.BytesIO(data), formats=IMAGE_FORMATS)
+            width, height = image.size
+            if width * height > settings.UPLOAD_MAX_PIXELS:
+                raise ValidationError(
+                    _("The photo %(name)s has too many pixels.") % {"name": upload.name}, code="too_many_pixels"
+                )
+            image.load()  # decodes everything: a truncated file fails here
+            image = ImageOps.exif_transpose(image)
+    except ValidationError:
+        raise
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+        raise ValidationError(
+            _("The photo %(name)s has too many pixels.") % {"name": upload.name}, code="bomb"
+        ) from None
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, EOFError):
+        raise not_image from None
+
+    if image.mode not in ("RGB", "L"):
+        background = Image.new("RGB", image.size, "white")
+        rgba = image.convert("RGBA")
+        background.paste(rgba, mask=rgba.getchannel("A"))
+        image = background
+    elif image.mode == "L":
+        image = image.convert("RGB")
+
+    side = settings.UPLOAD_IMAGE_MAX_SIDE
+    image.thumbnail((side, side), Image.Resampling.LANCZOS)
+    out = io.BytesIO()
+    # A fresh image from the pixels: no EXIF, no ICC tricks, nothing after the data.
+    image.save(out, format="JPEG", quality=85, optimize=True)
+    thumb = image.copy()
+    thumb.thumbnail((settings.UPLOAD_THUMB_SIDE, settings.UPLOAD_THUMB_SIDE), Image.Resampling.LANCZOS)
+    thumb_out = io.BytesIO()
+    thumb.save(thumb_out, format="JPEG", quality=80, optimize=True)
+    stem = os.path.splitext(os.path.basename(upload.name or "photo"))[0][:40] or "photo"
+    return CleanImage(
+        image=ContentFile(out.getvalue(), name=f"{stem}.jpg"),
+        thumbnail=ContentFile(thumb_out.getvalue(), name=f"{stem}_thumb.jpg"),
+        width=image.width,
+        height=image.height,
+    )
+
+
+def clean_pdf(upload: UploadedFile) -> ContentFile:
+    """Accept a PDF only if it is one, and refuse PDFs that carry scripts or launch actions."""
+    _check_size(upload)
+    upload.seek(0)
+    data = upload.read()
+    if not data.startswith(b"%PDF-") or b"%%EOF" not in data[-2048:]:
+        raise ValidationError(_("The file %(name)s is not a PDF document.") % {"name": upload.name}, code="not_pdf")
+    lowered = data.lower()
+    if any(marker in lowered for marker in (b"/javascript", b"/js ", b"/launch", b"/embeddedfile")):
+        raise ValidationError(
+            _("The PDF %(name)s contains scripts or embedded files and was refused.") % {"name": upload.name},
+            code="active_pdf",
+        )
+    stem = os.path.splitext(os.path.basename(upload.name or "document"))[0][:60] or "document"
+    return ContentFile(data, name=f"{stem}.pdf")
+
+
+def clean_attachment(upload: UploadedFile) -> tuple[str, ContentFile, ContentFile | None]:
+    """An image or a PDF. Returns (kind, file, thumbnail-or-None) with kind "image" or "pdf"."""
+    upload.seek(0)
+    head = upload.read(5)
+    upload.seek(0)
+    if head.startswith(b"%PDF-"):
+        return "pdf", clean_pdf(upload), None
+    cleaned = clean_image(upload)
+    return "image", cleaned.image, cleaned.thumbnail

@@ -1,0 +1,46 @@
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib.auth.decorators import login_required
+from django.db import connection
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.views.decorators.cache import never_cache
+
+from parkportal.middleware import unavailable_response
+from parkportal.models import Park, SmsMessage
+from parkportal.registry import cards_for
+from parkportal.roles import Role
+
+
+@login_required
+def home(request: HttpRequest) -> HttpResponse:
+    cards = cards_for(request.user)
+    return render(request, "parkportal/home.html", {"cards": cards, "is_driver": request.user.role == Role.DRIVER})
+
+
+@never_cache
+def healthz(request: HttpRequest) -> HttpResponse:
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+            cursor.fetchone()
+    except Exception:
+        return unavailable_response()
+    return HttpResponse("ok", content_type="text/plain")
+
+
+def dev_sms(request: HttpRequest) -> HttpResponse:
+    """DEBUG only: the last texts the development SMS backend kept, so the demo's sign-in codes can be read."""
+    if not settings.DEBUG:
+        raise Http404
+    messages = SmsMessage.objects.all()[:30]
+    return render(request, "parkportal/dev_sms.html", {"sms_messages": messages})
+
+
+def bench_bare(request: HttpRequest) -> HttpResponse:
+    """The benchmark's ceiling: one indexed query and a tiny template behind the same middleware."""
+    if not settings.BENCHMARK_PAGE_ENABLED:
+        raise Http404
+    park = Park.objects.filter(pk=1).first()
+    return render(request, "parkportal/bench_bare.html", {"park": park})

@@ -1,0 +1,126 @@
+"""Scoping for the party organisation, and the subtree filter other apps use for secretaries."""
+
+from __future__ import annotations
+
+from django.db.models import Q
+
+from parkportal.roles import Role
+from parkportal.scoping import ScopedQuerySet
+
+
+def secretary_root_path(user) -> str | None:
+    """The tree path of the organisation a secretary answers for (cached on the user object)."""
+    if getattr(user, "role", None) != Role.SECRETARY:
+        return None
+    if not hasattr(user, "_secretary_path"):
+        from parties.models import Organisation
+
+        user._secretary_path = (
+            Organisation.objects.filter(secretary_user=user, park_id=user.park_id)
+            .order_by("depth")
+            .values_list("path", flat=True)
+            .first()
+        )
+    return user._secretary_path
+
+
+def subtree_q(user, organisation_lookup: str) -> Q:
+    """A Q that keeps rows whose organisation (reached by `organisation_lookup`) is in the secretary's subtree.
+
+    Other apps scope their secretaries with it, e.g. `subtree_q(user, "organiser")`.
+    A secretary without an organisation matches nothing.
+    """
+    path = secretary_root_path(user)
+    if not path:
+        return Q(pk__in=[])
+    return Q(**{f"{organisation_lookup}__path__startswith": path})
+
+
+class OrganisationQuerySet(ScopedQuerySet):
+    park_lookup = "park"
+
+    def scope_secretary(self, user):
+        return self.filter(_path_q(user, ""), park_id=user.park_id)
+
+    def scope_instructor(self, user):
+        return self.filter(
+            Q(enterprises__instructor__user=user) | Q(enterprises__platform__instructor__user=user),
+            park_id=user.park_id,
+        ).distinct()
+
+
+def _path_q(user, prefix: str) -> Q:
+    path = secretary_root_path(user)
+    if not path:
+        return Q(pk__in=[])
+    return Q(**{f"{prefix}path__startswith": path})
+
+
+class EnterpriseQuerySet(ScopedQuerySet):
+    park_lookup = "park"
+
+    def platforms(self):
+        return self.filter(kind="platform")
+
+    def scope_secretary(self, user):
+        return self.filter(
+            subtree_q(user, "organisation") | subtree_q(user, "platform__organisation"), park_id=user.park_id
+        )
+
+    def scope_instructor(self, user):
+        return self.filter(Q(instructor__user=user) | Q(platform__instructor__user=user), park_id=user.park_id)
+
+
+class MemberQuerySet(ScopedQuerySet):
+    park_lookup = "park"
+
+    def scope_secretary(self, user):
+        return self.filter(subtree_q(user, "organisation"), park_id=user.park_id)
+
+
+class InstructorQuerySet(ScopedQuerySet):
+    park_lookup = "park"
+
+    def scope_secretary(self, user):
+        return self.filter(enterprises__organisation__in=_subtree_ids(user), park_id=user.park_id).distinct()
+
+    def scope_instructor(self, user):
+        return self.filter(user=user)
+
+
+def _subtree_ids(user):
+    from parties.models import Organisation
+
+    return Organisation.objects.filter(_path_q(user, "")).values("pk")
+
+
+class VanguardPostQuerySet(ScopedQuerySet):
+    park_lookup = "park"
+
+    def scope_secretary(self, user):
+        return self.filter(subtree_q(user, "organisation"), park_id=user.park_id)
+
+
+def coverage_summary(enterprises) -> dict:
+    """应建必建率 over a (scoped) enterprise queryset, in one aggregate query.
+
+    An enterprise must have an organisation when it has at least BRANCH_MIN_FULL_MEMBERS
+    members; it has one when it is covered by its own or a joint organisation.
+    """
+    from django.conf import settings
+    from django.db.models import Count
+
+    threshold = settings.PORTAL_RULES["BRANCH_MIN_FULL_MEMBERS"]
+    must = Q(member_count__gte=threshold)
+    built = must & Q(coverage__in=["own", "joint"])
+    figures = enterprises.aggregate(
+        total=Count("pk"),
+        must=Count("pk", filter=must),
+        built=Count("pk", filter=built),
+        own=Count("pk", filter=Q(coverage="own")),
+        joint=Count("pk", filter=Q(coverage="joint")),
+        instructor=Count("pk", filter=Q(coverage="instructor")),
+        none=Count("pk", filter=Q(coverage="none")),
+    )
+    figures["rate"] = (figures["built"] / figures["must"] * 100) if figures["must"] else None
+    return figures
