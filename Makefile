@@ -40,8 +40,7 @@ format: dev-venv
 
 # Extract strings and compile; the compiled .mo files are committed so running needs no gettext.
 messages: venv
-	DEBUG=1 $(BIN)/python manage.py makemessages -l zh_Hans -l en --no-obsolete --ignore='.venv/*' --ignore='var/*' --ignore='tests/*'
-	DEBUG=1 $(BIN)/python manage.py compilemessages --ignore='.venv/*'
+	scripts/messages.sh
 
 ci: lint test
 
