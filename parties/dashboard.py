@@ -13,6 +13,10 @@ OFFICE = (Role.PARK_ADMIN, Role.SECRETARY)
 
 register_nav(
     NavItem(_("Organisation tree"), "parties:tree", OFFICE, order=10),
+    NavItem(_("Enterprises"), "parties:enterprise_list", OFFICE, order=11),
+    NavItem(_("Party members"), "parties:member_list", OFFICE, order=12),
+    NavItem(_("Coverage"), "parties:coverage", OFFICE, order=13),
+    NavItem(_("Reminders"), "parties:reminders", OFFICE, order=14),
 )
 
 
@@ -20,7 +24,7 @@ register_nav(
 def party_cards(user) -> list[Card]:
     if user.role not in OFFICE:
         return []
-    # Queries: organisations per tier (1), coverage aggregate (1), member aggregate (1), instructors (1).
+    # Queries: organisations per tier (1), coverage aggregate (1), member aggregate (1), instructor aggregate (1).
     cards: list[Card] = []
     tiers = (
         Organisation.objects.visible_to(user)
@@ -45,13 +49,35 @@ def party_cards(user) -> list[Card]:
             title=_("Coverage rate (应建必建率)"),
             value=f"{rate:.1f}%" if rate is not None else "—",
             note=_("%(built)d of %(must)d enterprises") % coverage,
+            url=reverse("parties:coverage"),
             tone="" if rate is None or rate >= 100 else "warn",
         )
     )
     members = Member.objects.visible_to(user).aggregate(
         total=Count("pk"), floating=Count("pk", filter=Q(is_floating=True))
     )
-    cards.append(Card(title=_("Party members"), value=members["total"]))
-    cards.append(Card(title=_("Floating members"), value=members["floating"]))
-    cards.append(Card(title=_("Instructors"), value=Instructor.objects.visible_to(user).filter(active=True).count()))
+    member_url = reverse("parties:member_list")
+    cards.append(Card(title=_("Party members"), value=members["total"], url=member_url))
+    cards.append(Card(title=_("Floating members"), value=members["floating"], url=member_url + "?floating=true"))
+    cards.append(
+        Card(
+            title=_("Enterprises"),
+            value=coverage["total"],
+            note=_("%(n)d not covered") % {"n": coverage["none"]},
+            url=reverse("parties:enterprise_list"),
+        )
+    )
+    instructors = (
+        Instructor.objects.visible_to(user)
+        .filter(active=True)
+        .aggregate(total=Count("pk"), full_time=Count("pk", filter=Q(kind=Instructor.Kind.FULL_TIME)))
+    )
+    cards.append(
+        Card(
+            title=_("Instructors"),
+            value=instructors["total"],
+            note=_("%(n)d full-time") % {"n": instructors["full_time"]},
+            url=reverse("parties:enterprise_list") + "?kind=platform",
+        )
+    )
     return cards
