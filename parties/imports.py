@@ -87,9 +87,28 @@ def mobile(value: Any) -> str:
     return number
 
 
+# The words the committee's own spreadsheets use (seed 000), whatever the portal's wording.
+ALIASES = {
+    "单独建立": CoverageStatus.OWN,
+    "单建": CoverageStatus.OWN,
+    "联合建立": CoverageStatus.JOINT,
+    "联建": CoverageStatus.JOINT,
+    "覆盖": CoverageStatus.INSTRUCTOR,
+    "指导员覆盖": CoverageStatus.INSTRUCTOR,
+    "未覆盖": CoverageStatus.NONE,
+    "平台企业": EnterpriseKind.PLATFORM,
+    "二次招商企业": EnterpriseKind.SECONDARY,
+    "正式党员": MemberStatus.FULL,
+    "正式": MemberStatus.FULL,
+    "预备党员": MemberStatus.PROBATIONARY,
+    "预备": MemberStatus.PROBATIONARY,
+}
+
+
 def choice(choices):
     """Accepts the stored value or its label in English or Chinese, whatever the user's language."""
-    lookup: dict[str, str] = {}
+    values = {str(value) for value, _label in choices}
+    lookup: dict[str, str] = {alias: value for alias, value in ALIASES.items() if value in values}
     for value, label in choices:
         lookup[str(value).lower()] = value
         for language in ("en", "zh-hans"):

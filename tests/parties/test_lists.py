@@ -32,7 +32,9 @@ def test_enterprise_filters(client, alice, tree, grow_tree):
     assert response_count(client, url, {"platform": tree["e1"].pk}) == 9
     assert response_count(client, url, {"category": tree["category"].pk}) == 11
     assert response_count(client, url, {"q": "入驻企业3"}) == 1
-    assert response_count(client, url, {"must": "true"}) == 2 + 3  # platforms + tenants with 3 or 4 members (i = 3, 4, 8)
+    assert (
+        response_count(client, url, {"must": "true"}) == 2 + 3
+    )  # platforms + tenants with 3 or 4 members (i = 3, 4, 8)
     # Subtree of 综合党委二 holds only 云集药业 (its tenants are all under 传化公路港).
     assert _names(client.get(url, {"organisation": tree["g2"].pk})) == ["云集药业"]
     # Subtree of 综合党委一: 传化公路港 and all its tenants, through the platform's organisation.
