@@ -1,13 +1,16 @@
 from __future__ import annotations
 
-from django.db.models import Count, Q
+from django.conf import settings
+from django.db.models import Count, Max, Q
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from parkportal.registry import Card, NavItem, register_cards, register_nav
 from parkportal.roles import Role
 from parties.models import Enterprise, Instructor, Member, Organisation
 from parties.querysets import coverage_summary
+from parties.rules import add_months
 
 OFFICE = (Role.PARK_ADMIN, Role.SECRETARY)
 
@@ -24,13 +27,14 @@ register_nav(
 def party_cards(user) -> list[Card]:
     if user.role not in OFFICE:
         return []
-    # Queries: organisations per tier (1), coverage aggregate (1), member aggregate (1), instructor aggregate (1).
+    # Queries: organisations per tier (1), coverage aggregate (1), member aggregate (1), instructor aggregate (1),
+    # terms ending (1); a secretary's root path is looked up once more (cached on the user).
     cards: list[Card] = []
     tiers = (
         Organisation.objects.visible_to(user)
-        .values("depth", "tier_name")
-        .annotate(n=Count("pk"))
-        .order_by("depth", "tier_name")
+        .values("depth")
+        .annotate(n=Count("pk"), tier_name=Max("tier_name"))
+        .order_by("depth")
     )
     tree_url = reverse("parties:tree")
     for row in tiers:
@@ -78,6 +82,22 @@ def party_cards(user) -> list[Card]:
             value=instructors["total"],
             note=_("%(n)d full-time") % {"n": instructors["full_time"]},
             url=reverse("parties:enterprise_list") + "?kind=platform",
+        )
+    )
+    # One more query: terms already ended or ending within the reminder window.
+    long_months = settings.PORTAL_RULES["TERM_REMIND_MONTHS"][0]
+    terms = (
+        Organisation.objects.visible_to(user)
+        .filter(term_end__lte=add_months(timezone.localdate(), long_months))
+        .count()
+    )
+    cards.append(
+        Card(
+            title=_("Terms ending"),
+            value=terms,
+            note=_("within %(n)d months, or ended") % {"n": long_months},
+            url=reverse("parties:reminders"),
+            tone="warn" if terms else "",
         )
     )
     return cards
