@@ -67,3 +67,9 @@ def grow_tree(tree):
         grow(tree, n, tag)
 
     return _grow
+
+
+@pytest.fixture(autouse=True)
+def fast_password_hasher(settings):
+    """The personas are created per test; PBKDF2's deliberate slowness would dominate these tests' time."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
