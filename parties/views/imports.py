@@ -69,7 +69,7 @@ def _forget_stale_uploads() -> None:
     if not folder.is_dir():
         return
     cutoff = time.time() - STALE_SECONDS
-    for path in folder.glob("*.xlsx"):
+    for path in [*folder.glob("*.xlsx"), *folder.glob("*.claimed")]:
         try:
             if path.stat().st_mtime < cutoff:
                 path.unlink()
@@ -120,13 +120,22 @@ def _confirm(request: HttpRequest, key: str) -> HttpResponse:
     if not form.is_valid():
         return render(request, "parties/import.html", {"kind": kind, "form": ImportUploadForm(), "confirm": form})
     path = form.cleaned_data["token"]
-    with path.open("rb") as stored:
-        report = kind.check(request.user, stored)
-    if not report.ok:
-        path.unlink(missing_ok=True)
-        return _preview(request, kind, report)
-    count = kind.save(park=request.user.park, rows=report.rows)
-    path.unlink(missing_ok=True)
+    # Claim the stored file by renaming it (atomic): of two confirmations of one upload (a double tap, two
+    # tabs), only one gets the file and imports; the other is told it was already imported.
+    claimed = path.with_name(f"{path.stem}.{uuid.uuid4().hex}.claimed")
+    try:
+        path.rename(claimed)
+    except FileNotFoundError:
+        form.add_error("token", _("This file was already imported or has expired; upload it again."))
+        return render(request, "parties/import.html", {"kind": kind, "form": ImportUploadForm(), "confirm": form})
+    try:
+        with claimed.open("rb") as stored:
+            report = kind.check(request.user, stored)
+        if not report.ok:
+            return _preview(request, kind, report)
+        count = kind.save(park=request.user.park, rows=report.rows)
+    finally:
+        claimed.unlink(missing_ok=True)
     messages.success(request, _("%(n)d rows imported.") % {"n": count})
     return redirect(kind.list_url)
 

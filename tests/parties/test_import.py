@@ -216,3 +216,40 @@ def test_tokens_are_bound_to_user_kind_and_time(client, alice, tree, import_dir)
     assert Member.objects.count() == 0
     assert client.post(confirm, {"token": token}).status_code == 302
     assert Member.objects.count() == 1
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_two_concurrent_confirmations_import_once(park, tree, alice, settings, tmp_path):
+    """A double tap on "confirm" (two requests at once with the same token) imports the rows once."""
+    import threading
+
+    from django.db import connection
+    from django.test import Client
+
+    settings.PARTIES_IMPORT_DIR = tmp_path / "imports-concurrent"
+    client = Client()
+    client.force_login(alice)
+    headers = _headers(client, "members")
+    rows = [member_row(f"并发{i}") for i in range(200)]
+    token = _token(client.post(reverse("parties:import_members"), {"file": _xlsx(headers, rows)}))
+    assert token
+    barrier = threading.Barrier(2)
+    statuses = []
+
+    def confirm():
+        try:
+            c = Client()
+            c.force_login(alice)
+            barrier.wait()
+            statuses.append(c.post(reverse("parties:import_members_confirm"), {"token": token}).status_code)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=confirm) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(statuses) == [200, 302]
+    assert Member.objects.filter(name__startswith="并发").count() == 200
