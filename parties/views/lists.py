@@ -10,7 +10,7 @@ from parkportal.excel import xlsx_response
 from parkportal.masking import mask_phone
 from parkportal.scoping import OFFICE_ROLES, role_required
 from parties.filters import EnterpriseFilter, MemberFilter
-from parties.models import Enterprise, Member
+from parties.models import CoverageStatus, Enterprise, EnterpriseKind, Member, MemberStatus
 from parties.views.common import paginate
 
 EXPORT_CHUNK = 2000
@@ -44,23 +44,16 @@ def enterprise_list(request: HttpRequest) -> HttpResponse:
 
 @role_required(*OFFICE_ROLES)
 def enterprise_export(request: HttpRequest) -> HttpResponse:
+    kinds = {value: str(label) for value, label in EnterpriseKind.choices}
+    coverage = {value: str(label) for value, label in CoverageStatus.choices}
+    fields = ["name", "kind", "platform__name", "category__name", "staff_count", "member_count", "coverage"]
+    fields += ["organisation__name", "instructor__name", "no_coverage_reason", "coverage_planned", "credit_code"]
+    fields += ["address"]
     rows = (
-        (
-            e.name,
-            e.get_kind_display(),
-            e.platform.name if e.platform else "",
-            e.category.name if e.category else "",
-            e.staff_count,
-            e.member_count,
-            e.get_coverage_display(),
-            e.organisation.name if e.organisation else "",
-            e.instructor.name if e.instructor else "",
-            e.no_coverage_reason,
-            e.coverage_planned,
-            e.credit_code,
-            e.address,
-        )
-        for e in _filtered(_enterprises(request)).iterator(chunk_size=EXPORT_CHUNK)
+        (row[0], kinds.get(row[1], row[1]), row[2] or "", row[3] or "", row[4], row[5], coverage.get(row[6], row[6]))
+        + tuple(v if v is not None else "" for v in row[7:10])
+        + row[10:]
+        for row in _filtered(_enterprises(request)).values_list(*fields).iterator(chunk_size=EXPORT_CHUNK)
     )
     headers = [
         _("Name"),
@@ -90,20 +83,36 @@ def member_list(request: HttpRequest) -> HttpResponse:
 @role_required(*OFFICE_ROLES)
 def member_export(request: HttpRequest) -> HttpResponse:
     # Phones are masked: a roster needs to show who is reachable, not the number itself.
+    # values_list and labels looked up once: 20,000 rows without building 60,000 model objects.
+    status = {value: str(label) for value, label in MemberStatus.choices}
+    yes, no = _("Yes"), _("No")
     rows = (
         (
-            m.name,
-            m.organisation.name,
-            m.get_status_display(),
-            m.admitted,
-            _("Yes") if m.is_floating else _("No"),
-            m.home_organisation,
-            m.floating_certificate,
-            m.enterprise.name if m.enterprise else "",
-            m.last_activity,
-            mask_phone(m.phone),
+            name,
+            org,
+            status.get(st, st),
+            admitted,
+            yes if floating else no,
+            home,
+            cert,
+            ent or "",
+            last,
+            mask_phone(phone),
         )
-        for m in _filtered(_members(request)).iterator(chunk_size=EXPORT_CHUNK)
+        for name, org, st, admitted, floating, home, cert, ent, last, phone in _filtered(_members(request))
+        .values_list(
+            "name",
+            "organisation__name",
+            "status",
+            "admitted",
+            "is_floating",
+            "home_organisation",
+            "floating_certificate",
+            "enterprise__name",
+            "last_activity",
+            "phone",
+        )
+        .iterator(chunk_size=EXPORT_CHUNK)
     )
     headers = [
         _("Name"),
