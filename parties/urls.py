@@ -6,6 +6,7 @@ app_name = "parties"
 
 urlpatterns = [
     path("tree/", organisation.tree, name="tree"),
+    path("tree/export/", organisation.organisation_export, name="organisation_export"),
     path("o/<int:pk>/", organisation.organisation_detail, name="organisation"),
     path("enterprises/", lists.enterprise_list, name="enterprise_list"),
     path("enterprises/export/", lists.enterprise_export, name="enterprise_export"),

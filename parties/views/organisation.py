@@ -7,7 +7,9 @@ from django.db.models import Count, Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
+from parkportal.excel import xlsx_response
 from parkportal.scoping import OFFICE_ROLES, get_visible_or_404, role_required
 from parties.models import Enterprise, Member, MemberStatus, Organisation, VanguardPost
 from parties.reminders import organisations_with_counts
@@ -89,3 +91,41 @@ def organisation_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "limit": DETAIL_LIMIT,
     }
     return render(request, "parties/organisation.html", context)
+
+
+@role_required(*OFFICE_ROLES)
+def organisation_export(request: HttpRequest) -> HttpResponse:
+    """The tree as a spreadsheet: one row per organisation, with its term, secretary and member counts."""
+    headers = [
+        _("Name"),
+        _("Tier"),
+        _("Kind"),
+        _("Higher organisation"),
+        _("Secretary"),
+        _("Founded"),
+        _("Term (years)"),
+        _("Term ends"),
+        _("Full members"),
+        _("Members"),
+        _("Floating members"),
+        _("Last recorded activity"),
+    ]
+    orgs = organisations_with_counts(request.user).select_related("parent")
+    rows = (
+        (
+            o.name,
+            o.tier_name,
+            o.get_kind_display(),
+            o.parent.name if o.parent else "",
+            o.secretary_name,
+            o.founded,
+            o.term_years,
+            o.term_end,
+            o.full_members,
+            o.local_members,
+            o.floating_members,
+            o.last_activity,
+        )
+        for o in orgs
+    )
+    return xlsx_response("organisations", headers, rows, title=_("Party organisations"))

@@ -25,6 +25,7 @@ def grow(world: dict, n: int) -> None:
 
 CASES = {
     "parties:tree": Case(expect=OFFICE, budget=("park_admin", 3)),  # session, user, organisations + counts
+    "parties:organisation_export": Case(expect=OFFICE, budget=("park_admin", 3)),  # session, user, rows
     "parties:organisation": Case(
         kwargs=lambda w: {"pk": w["parties_org"].pk},
         expect=OFFICE,

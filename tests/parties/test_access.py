@@ -7,6 +7,7 @@ from django.urls import reverse
 
 OFFICE_PAGES = [
     "parties:tree",
+    "parties:organisation_export",
     "parties:enterprise_list",
     "parties:enterprise_export",
     "parties:member_list",

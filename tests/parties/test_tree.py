@@ -102,3 +102,18 @@ def test_organisation_page_hides_ancestors_above_the_secretary(client, sam, tree
     html = client.get(reverse("parties:organisation", args=[tree["c1"].pk])).content.decode()
     assert "综合党委一" in html  # sam's own committee, in the breadcrumb
     assert "党工委</a>" not in html  # the park committee above sam is not shown
+
+
+def test_organisation_export_is_the_viewers_tree(client, sam, tree, five_tiers):
+    from io import BytesIO
+
+    from openpyxl import load_workbook
+
+    client.force_login(sam)
+    response = client.get(reverse("parties:organisation_export"))
+    rows = list(load_workbook(BytesIO(response.content)).active.iter_rows(values_only=True))
+    by_name = {row[0]: row for row in rows[1:]}
+    assert set(by_name) == {"综合党委一", "社区一", "传化公路港党支部", "车队党小组支部"}
+    leaf = by_name["车队党小组支部"]
+    assert leaf[3] == "传化公路港党支部"
+    assert leaf[8:11] == (2, 2, 1)  # full, local members, floating
