@@ -1,18 +1,25 @@
 from __future__ import annotations
 
-from django.db.models import Count, Q
+from django.conf import settings
+from django.db.models import Count, Max, Q
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from parkportal.registry import Card, NavItem, register_cards, register_nav
 from parkportal.roles import Role
 from parties.models import Enterprise, Instructor, Member, Organisation
 from parties.querysets import coverage_summary
+from parties.rules import add_months
 
 OFFICE = (Role.PARK_ADMIN, Role.SECRETARY)
 
 register_nav(
     NavItem(_("Organisation tree"), "parties:tree", OFFICE, order=10),
+    NavItem(_("Enterprises"), "parties:enterprise_list", OFFICE, order=11),
+    NavItem(_("Party members"), "parties:member_list", OFFICE, order=12),
+    NavItem(_("Coverage"), "parties:coverage", OFFICE, order=13),
+    NavItem(_("Reminders"), "parties:reminders", OFFICE, order=14),
 )
 
 
@@ -20,13 +27,14 @@ register_nav(
 def party_cards(user) -> list[Card]:
     if user.role not in OFFICE:
         return []
-    # Queries: organisations per tier (1), coverage aggregate (1), member aggregate (1), instructors (1).
+    # Queries: organisations per tier (1), coverage aggregate (1), member aggregate (1), instructor aggregate (1),
+    # terms ending (1); a secretary's root path is looked up once more (cached on the user).
     cards: list[Card] = []
     tiers = (
         Organisation.objects.visible_to(user)
-        .values("depth", "tier_name")
-        .annotate(n=Count("pk"))
-        .order_by("depth", "tier_name")
+        .values("depth")
+        .annotate(n=Count("pk"), tier_name=Max("tier_name"))
+        .order_by("depth")
     )
     tree_url = reverse("parties:tree")
     for row in tiers:
@@ -45,13 +53,51 @@ def party_cards(user) -> list[Card]:
             title=_("Coverage rate (应建必建率)"),
             value=f"{rate:.1f}%" if rate is not None else "—",
             note=_("%(built)d of %(must)d enterprises") % coverage,
+            url=reverse("parties:coverage"),
             tone="" if rate is None or rate >= 100 else "warn",
         )
     )
     members = Member.objects.visible_to(user).aggregate(
         total=Count("pk"), floating=Count("pk", filter=Q(is_floating=True))
     )
-    cards.append(Card(title=_("Party members"), value=members["total"]))
-    cards.append(Card(title=_("Floating members"), value=members["floating"]))
-    cards.append(Card(title=_("Instructors"), value=Instructor.objects.visible_to(user).filter(active=True).count()))
+    member_url = reverse("parties:member_list")
+    cards.append(Card(title=_("Party members"), value=members["total"], url=member_url))
+    cards.append(Card(title=_("Floating members"), value=members["floating"], url=member_url + "?floating=true"))
+    cards.append(
+        Card(
+            title=_("Enterprises"),
+            value=coverage["total"],
+            note=_("%(n)d not covered") % {"n": coverage["none"]},
+            url=reverse("parties:enterprise_list"),
+        )
+    )
+    instructors = (
+        Instructor.objects.visible_to(user)
+        .filter(active=True)
+        .aggregate(total=Count("pk"), full_time=Count("pk", filter=Q(kind=Instructor.Kind.FULL_TIME)))
+    )
+    cards.append(
+        Card(
+            title=_("Instructors"),
+            value=instructors["total"],
+            note=_("%(n)d full-time") % {"n": instructors["full_time"]},
+            url=reverse("parties:enterprise_list") + "?kind=platform",
+        )
+    )
+    # One more query: terms already ended or ending within the reminder window.
+    long_months = settings.PORTAL_RULES["TERM_REMIND_MONTHS"][0]
+    terms = (
+        Organisation.objects.visible_to(user)
+        .filter(term_end__lte=add_months(timezone.localdate(), long_months))
+        .count()
+    )
+    cards.append(
+        Card(
+            title=_("Terms ending"),
+            value=terms,
+            note=_("within %(n)d months, or ended") % {"n": long_months},
+            url=reverse("parties:reminders"),
+            tone="warn" if terms else "",
+        )
+    )
     return cards

@@ -22,6 +22,7 @@ from parties.models import (
     OrganisationKind,
     VanguardPost,
 )
+from parties.rules import add_months
 
 NAMED_PLATFORMS = [
     ("海宁皮革城", "专业市场类"),
@@ -78,6 +79,7 @@ def seed(*, park, size: str, out) -> None:
         secretary_name="张谨",
     )
     general = []
+    general_term_ends = [today + timedelta(days=20), add_months(today, 4), add_months(today, 26)]
     for i, cat in enumerate(CATEGORIES):
         general.append(
             Organisation.objects.create(
@@ -90,8 +92,9 @@ def seed(*, park, size: str, out) -> None:
                 founded=date(2018, 3, 1),
                 has_committee=True,
                 term_years=5,
-                term_start=date(2021, 7, 1) + timedelta(days=30 * i),
-                term_end=date(2026, 7, 1) + timedelta(days=150 + 30 * i),
+                # Relative to today, so the reminders page always has terms ending within 1 and 6 months.
+                term_start=add_months(general_term_ends[i], -60),
+                term_end=general_term_ends[i],
                 secretary_name=person_name(rng),
                 last_activity=today - timedelta(days=rng.randint(1, 20)),
             )
@@ -147,6 +150,7 @@ def seed(*, park, size: str, out) -> None:
         community = [c for c in communities if c.category_id == categories[cat].pk][n % (n_communities // 3)]
         members = rng.randint(8, 60)
         kind = OrganisationKind.BRANCH if members < 50 else OrganisationKind.GENERAL_BRANCH
+        platform_term_end = add_months(today, 36 - (n % 40)) if n % 7 else add_months(today, -(n % 3) - 1)
         org = Organisation.objects.create(
             park=park,
             parent=community,
@@ -157,8 +161,9 @@ def seed(*, park, size: str, out) -> None:
             founded=date(2018 + n % 5, 1 + n % 12, 1),
             has_committee=members >= 7 and n % 9 != 0,
             term_years=3,
-            term_start=date(2024, 1 + n % 12, 1),
-            term_end=date(2027, 1 + n % 12, 1) - timedelta(days=400 * (n % 4 == 0)),
+            # Most terms run on; every seventh ended a little while ago (换届 overdue), a few end soon.
+            term_start=add_months(platform_term_end, -36),
+            term_end=platform_term_end,
             secretary_name=person_name(rng),
             last_activity=today - timedelta(days=rng.randint(0, 50)),
         )
@@ -197,6 +202,7 @@ def seed(*, park, size: str, out) -> None:
                 term_start=date(2024, 5, 1),
                 term_end=date(2027, 5, 1),
                 secretary_name=person_name(rng),
+                last_activity=today - timedelta(days=rng.randint(0, 60)),
             )
         )
     for org in extra_orgs:
@@ -231,9 +237,11 @@ def seed(*, park, size: str, out) -> None:
         )
     Enterprise.objects.bulk_create(secondary, batch_size=2000)
 
-    n_members = 1000 if not large else 20000
-    n_floating = 120 if not large else 3000
+    # Less one each: seed 000's 老秦, added below, is a floating member too.
+    n_members = (1000 if not large else 20000) - 1
+    n_floating = (120 if not large else 3000) - 1
     member_orgs = platform_orgs + extra_orgs
+    platform_of_org = {p.organisation_id: p.pk for p in platforms}
     members = []
     for n in range(n_members):
         floating = n < n_floating
@@ -243,6 +251,7 @@ def seed(*, park, size: str, out) -> None:
             Member(
                 park=park,
                 organisation=org,
+                enterprise_id=platform_of_org.get(org.pk),
                 name=person_name(rng),
                 phone=f"13{rng.randint(0, 9)}{rng.randint(0, 99999999):08d}",
                 status=MemberStatus.PROBATIONARY if n % 25 == 0 else MemberStatus.FULL,
@@ -253,12 +262,35 @@ def seed(*, park, size: str, out) -> None:
                 last_activity=today - timedelta(days=rng.choice([3, 10, 25, 40, 70, 100, 160, 200])),
             )
         )
+    # Seed 000's 老秦: a truck driver and floating member, found at the drivers' home in 传化公路港.
+    chuanhua = next(p for p in platforms if p.name == "传化公路港")
+    members.append(
+        Member(
+            park=park,
+            organisation_id=chuanhua.organisation_id,
+            enterprise=chuanhua,
+            name="秦师傅（卡车司机）",
+            status=MemberStatus.FULL,
+            admitted=date(2006, 7, 1),
+            is_floating=True,
+            home_organisation="四川省南充市某村党支部",
+            floating_certificate="LD2019000001",
+            last_activity=today - timedelta(days=12),
+        )
+    )
     Member.objects.bulk_create(members, batch_size=2000)
 
     some_members = list(Member.objects.filter(park=park, is_floating=False).order_by("pk")[:12])
+    # Seed 000: vanguard vehicles among 云集药业's delivery trucks.
+    yunji_org = next(p.organisation_id for p in platforms if p.name == "云集药业")
+    some_members += list(
+        Member.objects.filter(park=park, organisation_id=yunji_org, is_floating=False).order_by("pk")[:3]
+    )
     posts = []
     for n, member in enumerate(some_members):
         kind = [VanguardPost.Kind.POST, VanguardPost.Kind.ZONE, VanguardPost.Kind.VEHICLE][n % 3]
+        if member.organisation_id == yunji_org:
+            kind = VanguardPost.Kind.VEHICLE
         label = {"post": "安全生产先锋岗", "zone": "党员责任区", "vehicle": "党员先锋车"}[kind]
         posts.append(
             VanguardPost(

@@ -1,13 +1,131 @@
 from __future__ import annotations
 
+from dataclasses import dataclass, field
+
+from django.conf import settings
+from django.db.models import Count, Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils import timezone
+from django.utils.translation import gettext as _
 
-from parkportal.scoping import OFFICE_ROLES, role_required
-from parties.models import Organisation
+from parkportal.excel import xlsx_response
+from parkportal.scoping import OFFICE_ROLES, get_visible_or_404, role_required
+from parties.models import Enterprise, Member, MemberStatus, Organisation, VanguardPost
+from parties.reminders import organisations_with_counts
+from parties.rules import add_months
+
+DETAIL_LIMIT = 50
+
+
+@dataclass
+class TreeNode:
+    org: Organisation
+    level: int
+    children: int = 0
+    subtree_members: int = 0
+    closes: range = field(default_factory=lambda: range(0))
+
+
+def _tree_nodes(user) -> list[TreeNode]:
+    """The viewer's organisations in tree order, with how many nested lists to close after each (1 query)."""
+    orgs = list(organisations_with_counts(user))
+    if not orgs:
+        return []
+    top = min(o.depth for o in orgs)
+    by_pk = {o.pk: TreeNode(org=o, level=o.depth - top) for o in orgs}
+    for node in reversed(list(by_pk.values())):
+        node.subtree_members += node.org.local_members + node.org.floating_members
+        parent = by_pk.get(node.org.parent_id)
+        if parent is not None:
+            parent.children += 1
+            parent.subtree_members += node.subtree_members
+    nodes = list(by_pk.values())
+    for i, node in enumerate(nodes):
+        next_level = nodes[i + 1].level if i + 1 < len(nodes) else 0
+        node.closes = range(max(node.level - next_level, 0))
+    return nodes
 
 
 @role_required(*OFFICE_ROLES)
 def tree(request: HttpRequest) -> HttpResponse:
-    organisations = list(Organisation.objects.visible_to(request.user).select_related("category").order_by("path"))
-    return render(request, "parties/tree.html", {"organisations": organisations})
+    return render(request, "parties/tree.html", {"nodes": _tree_nodes(request.user)})
+
+
+def _get_organisation_for_user(user, pk: int) -> Organisation:
+    return get_visible_or_404(Organisation.objects.select_related("parent", "category", "secretary_user"), user, pk=pk)
+
+
+@role_required(*OFFICE_ROLES)
+def organisation_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    user = request.user
+    org = _get_organisation_for_user(user, pk)
+    today = timezone.localdate()
+    own = Q(organisation=org)
+    members = Member.objects.visible_to(user)
+    figures = members.filter(organisation__path__startswith=org.path).aggregate(
+        subtree=Count("pk"),
+        own=Count("pk", filter=own),
+        full=Count("pk", filter=own & Q(status=MemberStatus.FULL, is_floating=False)),
+        probationary=Count("pk", filter=own & Q(status=MemberStatus.PROBATIONARY, is_floating=False)),
+        floating=Count("pk", filter=own & Q(is_floating=True)),
+    )
+    enterprises = Enterprise.objects.visible_to(user).filter(organisation=org).select_related("platform", "instructor")
+    long_months, short_months = settings.PORTAL_RULES["TERM_REMIND_MONTHS"]
+    term_state = ""
+    if org.term_end:
+        if org.term_end < today:
+            term_state = "overdue"
+        elif org.term_end <= add_months(today, long_months):
+            term_state = "soon"
+    context = {
+        "org": org,
+        "ancestors": list(org.ancestors().visible_to(user).only("pk", "name")),
+        "children": list(organisations_with_counts(user).filter(parent=org)),
+        "figures": figures,
+        "enterprises": list(enterprises[:DETAIL_LIMIT]),
+        "enterprise_count": enterprises.count(),
+        "members": list(members.filter(organisation=org).order_by("name", "pk")[:DETAIL_LIMIT]),
+        "posts": list(VanguardPost.objects.visible_to(user).filter(organisation=org).select_related("member")),
+        "term_state": term_state,
+        "limit": DETAIL_LIMIT,
+    }
+    return render(request, "parties/organisation.html", context)
+
+
+@role_required(*OFFICE_ROLES)
+def organisation_export(request: HttpRequest) -> HttpResponse:
+    """The tree as a spreadsheet: one row per organisation, with its term, secretary and member counts."""
+    headers = [
+        _("Name"),
+        _("Tier"),
+        _("Kind"),
+        _("Higher organisation"),
+        _("Secretary"),
+        _("Founded"),
+        _("Term (years)"),
+        _("Term ends"),
+        _("Full members"),
+        _("Members"),
+        _("Floating members"),
+        _("Last recorded activity"),
+    ]
+    orgs = organisations_with_counts(request.user).select_related("parent")
+    rows = (
+        (
+            o.name,
+            o.tier_name,
+            o.get_kind_display(),
+            o.parent.name if o.parent else "",
+            o.secretary_name,
+            o.founded,
+            o.term_years,
+            o.term_end,
+            o.full_members,
+            o.local_members,
+            o.floating_members,
+            o.last_activity,
+        )
+        for o in orgs
+    )
+    return xlsx_response("organisations", headers, rows, title=_("Party organisations"))

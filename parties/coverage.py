@@ -1,0 +1,110 @@
+"""应建必建率 overall and per committee, aggregated in the database in a fixed number of queries.
+
+An enterprise must have an organisation (应建) when it has at least BRANCH_MIN_FULL_MEMBERS members;
+it has one (已建) when it is covered by its own or a joint organisation. Each enterprise is counted under
+the committee whose subtree holds its organisation, or, when it has none, its platform's organisation.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.db.models import Count, F, Q
+from django.db.models.functions import Coalesce, Substr
+
+from parkportal.roles import Role
+from parties.models import CoverageStatus, Enterprise, Organisation
+from parties.models.organisation import PATH_STEP
+from parties.querysets import coverage_summary, secretary_root_path
+
+BUILT = (CoverageStatus.OWN, CoverageStatus.JOINT)
+
+
+def must_q() -> Q:
+    return Q(member_count__gte=settings.PORTAL_RULES["BRANCH_MIN_FULL_MEMBERS"])
+
+
+def missing_q() -> Q:
+    """Enterprises that must have an organisation and do not."""
+    return must_q() & ~Q(coverage__in=BUILT)
+
+
+@dataclass
+class CommitteeRow:
+    organisation: Organisation | None
+    label: str
+    total: int = 0
+    must: int = 0
+    built: int = 0
+    own: int = 0
+    joint: int = 0
+    instructor: int = 0
+    none: int = 0
+
+    @property
+    def rate(self) -> float | None:
+        return self.built / self.must * 100 if self.must else None
+
+    @property
+    def missing(self) -> int:
+        return self.must - self.built
+
+
+def base_depth(user) -> int:
+    """The depth of the viewer's root: 0 for a park administrator, their organisation's for a secretary."""
+    if user.role == Role.SECRETARY:
+        path = secretary_root_path(user) or ""
+        return max(path.count(".") - 1, 0)
+    return 0
+
+
+def coverage_by_committee(user) -> tuple[list[CommitteeRow], CommitteeRow | None, CommitteeRow | None]:
+    """Rows per child of the viewer's root (2 queries), plus rows for the root itself and for 'no organisation'."""
+    depth = base_depth(user)
+    prefix_len = (depth + 2) * (PATH_STEP + 1)
+    committees = list(
+        Organisation.objects.visible_to(user).filter(depth=depth + 1).only("pk", "name", "path").order_by("path")
+    )
+    must = must_q()
+    aggregates = (
+        Enterprise.objects.visible_to(user)
+        .annotate(branch=Substr(Coalesce(F("organisation__path"), F("platform__organisation__path")), 1, prefix_len))
+        .values("branch")
+        .annotate(
+            total=Count("pk"),
+            must=Count("pk", filter=must),
+            built=Count("pk", filter=must & Q(coverage__in=BUILT)),
+            own=Count("pk", filter=Q(coverage=CoverageStatus.OWN)),
+            joint=Count("pk", filter=Q(coverage=CoverageStatus.JOINT)),
+            instructor=Count("pk", filter=Q(coverage=CoverageStatus.INSTRUCTOR)),
+            none=Count("pk", filter=Q(coverage=CoverageStatus.NONE)),
+        )
+        .order_by()
+    )
+    by_branch = {row.pop("branch"): row for row in aggregates}
+    rows = [CommitteeRow(organisation=c, label=c.name, **by_branch.pop(c.path, {})) for c in committees]
+    unassigned = None
+    if None in by_branch:
+        unassigned = CommitteeRow(organisation=None, label="", **by_branch.pop(None))
+    root = None
+    if by_branch:
+        # Enterprises attached directly to the root (their path is shorter than a committee's).
+        root = CommitteeRow(organisation=None, label="")
+        for values in by_branch.values():
+            for key, value in values.items():
+                setattr(root, key, getattr(root, key) + value)
+    return rows, root, unassigned
+
+
+def overall(user) -> dict:
+    return coverage_summary(Enterprise.objects.visible_to(user))
+
+
+def missing_enterprises(user):
+    return (
+        Enterprise.objects.visible_to(user)
+        .filter(missing_q())
+        .select_related("platform", "category", "instructor")
+        .order_by("coverage_planned", "name", "pk")
+    )

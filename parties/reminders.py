@@ -1,0 +1,102 @@
+"""The reminders page's lists: terms ending, branch sizes, political birthdays, inactivity.
+
+Every threshold comes from settings.PORTAL_RULES. Organisation rules run in ONE annotated query
+over the viewer's organisations; members' lists are two limited queries plus their counts.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+from django.conf import settings
+from django.db.models import Count, Q
+from django.utils import timezone
+
+from parties.models import Member, MemberStatus, Organisation, OrganisationKind
+from parties.rules import add_months, months_before
+
+BRANCH_KINDS = (OrganisationKind.BRANCH, OrganisationKind.JOINT_BRANCH)
+GRASSROOTS_KINDS = (OrganisationKind.BRANCH, OrganisationKind.JOINT_BRANCH, OrganisationKind.GENERAL_BRANCH)
+MEMBER_LIST_LIMIT = 100
+
+
+@dataclass
+class Reminders:
+    today: date
+    terms_overdue: list = field(default_factory=list)
+    terms_1_month: list = field(default_factory=list)
+    terms_6_months: list = field(default_factory=list)
+    too_small: list = field(default_factory=list)
+    needs_committee: list = field(default_factory=list)
+    needs_general_branch: list = field(default_factory=list)
+    needs_committee_org: list = field(default_factory=list)
+    inactive_branches: list = field(default_factory=list)
+    birthdays: list = field(default_factory=list)
+    birthdays_count: int = 0
+    inactive_members: list = field(default_factory=list)
+    inactive_members_count: int = 0
+    inactive_since: date | None = None
+    rules: dict = field(default_factory=dict)
+
+
+def organisations_with_counts(user):
+    """The viewer's organisations with their own members counted (floating members counted apart)."""
+    local = Q(members__is_floating=False)
+    return (
+        Organisation.objects.visible_to(user)
+        .annotate(
+            full_members=Count("members", filter=local & Q(members__status=MemberStatus.FULL)),
+            local_members=Count("members", filter=local),
+            floating_members=Count("members", filter=Q(members__is_floating=True)),
+        )
+        .order_by("path")
+    )
+
+
+def reminders_for(user, today: date | None = None) -> Reminders:
+    rules = settings.PORTAL_RULES
+    today = today or timezone.localdate()
+    long_months, short_months = rules["TERM_REMIND_MONTHS"]
+    result = Reminders(today=today, rules=rules)
+    soon = add_months(today, short_months)
+    later = add_months(today, long_months)
+    inactive_branch_cutoff = today - timedelta(days=rules["INACTIVE_BRANCH_DAYS"])
+
+    # Query 1: every organisation of the viewer, with member counts.
+    for org in organisations_with_counts(user):
+        if org.term_end:
+            if org.term_end < today:
+                result.terms_overdue.append(org)
+            elif org.term_end <= soon:
+                result.terms_1_month.append(org)
+            elif org.term_end <= later:
+                result.terms_6_months.append(org)
+        if org.kind in BRANCH_KINDS:
+            if org.full_members < rules["BRANCH_MIN_FULL_MEMBERS"]:
+                result.too_small.append(org)
+            elif org.full_members >= rules["BRANCH_COMMITTEE_MIN_FULL_MEMBERS"] and not org.has_committee:
+                result.needs_committee.append(org)
+        if org.kind in GRASSROOTS_KINDS:
+            if org.local_members >= rules["COMMITTEE_MIN_MEMBERS"]:
+                result.needs_committee_org.append(org)
+            elif org.kind in BRANCH_KINDS and org.local_members >= rules["GENERAL_BRANCH_MIN_MEMBERS"]:
+                result.needs_general_branch.append(org)
+            if org.last_activity is None or org.last_activity < inactive_branch_cutoff:
+                result.inactive_branches.append(org)
+
+    members = Member.objects.visible_to(user).select_related("organisation")
+    # Queries 2-3: this month's political birthdays (full members admitted in an earlier year).
+    birthdays = members.filter(
+        admitted__month=today.month, admitted__year__lt=today.year, status=MemberStatus.FULL
+    ).order_by("admitted__day", "name", "pk")
+    result.birthdays_count = birthdays.count()
+    result.birthdays = list(birthdays[:MEMBER_LIST_LIMIT])
+    # Queries 4-5: members with no recorded activity for MEMBER_INACTIVE_ALERT_MONTHS months.
+    result.inactive_since = months_before(today, rules["MEMBER_INACTIVE_ALERT_MONTHS"])
+    inactive = members.filter(Q(last_activity__lt=result.inactive_since) | Q(last_activity__isnull=True)).order_by(
+        "last_activity", "name", "pk"
+    )
+    result.inactive_members_count = inactive.count()
+    result.inactive_members = list(inactive[:MEMBER_LIST_LIMIT])
+    return result

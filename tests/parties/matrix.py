@@ -1,0 +1,56 @@
+"""The party organisation's URLs in the role matrix, with their query budgets (format: tests/matrix.py)."""
+
+from __future__ import annotations
+
+from tests.matrix import Case
+from tests.parties.conftest import grow as grow_tree
+
+OFFICE = {"anonymous": 302, "secretary": 200, "park_admin": 200, "default": 403}
+ADMIN_ONLY = {"anonymous": 302, "park_admin": 200, "default": 403}
+
+
+def build(world: dict) -> None:
+    tree = world["tree"]
+    users = world["users"]
+    tree["g1"].secretary_user = users["secretary"]  # the secretary answers for 综合党委一 and its subtree
+    tree["g1"].save()
+    tree["ins1"].user = users["instructor"]
+    tree["ins1"].save()
+    world["parties_org"] = tree["b1"]  # inside the secretary's subtree
+
+
+def grow(world: dict, n: int) -> None:
+    grow_tree(world["tree"], n, tag=f"m{n}-")
+
+
+CASES = {
+    "parties:tree": Case(expect=OFFICE, budget=("park_admin", 3)),  # session, user, organisations + counts
+    "parties:organisation_export": Case(expect=OFFICE, budget=("park_admin", 3)),  # session, user, rows
+    "parties:organisation": Case(
+        kwargs=lambda w: {"pk": w["parties_org"].pk},
+        expect=OFFICE,
+        # session, user, organisation, member figures, ancestors, children, enterprises, their count,
+        # members, vanguard posts
+        budget=("park_admin", 10),
+    ),
+    # session, user, platforms, categories, organisations (filter choices), count, page
+    "parties:enterprise_list": Case(expect=OFFICE, budget=("park_admin", 7)),
+    "parties:enterprise_export": Case(expect=OFFICE, budget=("park_admin", 3)),  # session, user, rows
+    "parties:member_list": Case(expect=OFFICE, budget=("park_admin", 5)),  # session, user, organisations, count, page
+    "parties:member_export": Case(expect=OFFICE, budget=("park_admin", 3)),
+    # session, user, overall, committees, per-committee aggregate, missing count, missing page
+    "parties:coverage": Case(expect=OFFICE, budget=("park_admin", 7)),
+    "parties:coverage_export": Case(expect=OFFICE, budget=("park_admin", 3)),
+    # session, user, organisations with counts, birthdays count + rows, inactive count + rows
+    "parties:reminders": Case(expect=OFFICE, budget=("park_admin", 7)),
+    "parties:import_members": Case(expect=OFFICE, budget=("park_admin", 2)),
+    "parties:import_members_template": Case(expect=OFFICE, budget=("park_admin", 2)),
+    "parties:import_members_confirm": Case(
+        method="post", data=lambda w: {"token": "forged"}, expect=OFFICE, budget=("park_admin", 2)
+    ),
+    "parties:import_enterprises": Case(expect=ADMIN_ONLY, budget=("park_admin", 2)),
+    "parties:import_enterprises_template": Case(expect=ADMIN_ONLY, budget=("park_admin", 2)),
+    "parties:import_enterprises_confirm": Case(
+        method="post", data=lambda w: {"token": "forged"}, expect=ADMIN_ONLY, budget=("park_admin", 2)
+    ),
+}

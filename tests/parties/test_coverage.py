@@ -1,0 +1,119 @@
+"""应建必建率 on a hand-built park whose answer is known, overall, per committee and for a secretary."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+from django.urls import reverse
+
+from parkportal.models import Park
+from parkportal.roles import Role
+from parties.models import CoverageStatus as C
+from parties.models import Enterprise, Organisation
+from tests.conftest import make_user
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def hand_park(db):
+    park = Park.objects.create(name="手工园区")
+    root = Organisation.objects.create(park=park, name="党工委", kind="committee")
+    a = Organisation.objects.create(park=park, parent=root, name="甲综合党委", kind="committee")
+    b = Organisation.objects.create(park=park, parent=root, name="乙综合党委", kind="committee")
+    ca = Organisation.objects.create(park=park, parent=a, name="甲社区", kind="committee")
+    branch_a = Organisation.objects.create(park=park, parent=ca, name="甲平台支部")
+    branch_b = Organisation.objects.create(park=park, parent=b, name="乙平台支部")
+
+    def ent(name, members, coverage, org=None, platform=None, **extra):
+        return Enterprise.objects.create(
+            park=park,
+            name=name,
+            kind="secondary" if platform else "platform",
+            platform=platform,
+            member_count=members,
+            coverage=coverage,
+            organisation=org,
+            **extra,
+        )
+
+    p1 = ent("P1", 10, C.OWN, branch_a)  # must, built (甲)
+    p2 = ent("P2", 5, C.OWN, branch_b)  # must, built (乙)
+    ent("S1", 4, C.JOINT, branch_a, p1)  # must, built (甲)
+    ent("S2", 3, C.NONE, None, p1, no_coverage_reason="刚入驻", coverage_planned=date(2027, 3, 1))  # must, missing (甲)
+    ent("S3", 6, C.INSTRUCTOR, None, p2, no_coverage_reason="党员流动性大")  # must, missing (乙)
+    ent("S4", 2, C.NONE, None, p2, no_coverage_reason="党员不足")  # not must (乙)
+    ent("S5", 0, C.INSTRUCTOR, None, p2)  # not must (乙)
+    ent("P3", 3, C.NONE, None, no_coverage_reason="筹建中")  # must, missing, attached to no organisation
+    admin = make_user("hand-admin", Role.PARK_ADMIN, park)
+    secretary = make_user("hand-secretary", Role.SECRETARY, park)
+    a.secretary_user = secretary
+    a.save()
+    return {"park": park, "a": a, "b": b, "ca": ca, "admin": admin, "secretary": secretary}
+
+
+def test_overall_and_per_committee_rates(client, hand_park):
+    client.force_login(hand_park["admin"])
+    response = client.get(reverse("parties:coverage"))
+    overall = response.context["overall"]
+    assert (overall["total"], overall["must"], overall["built"]) == (8, 6, 3)
+    assert overall["rate"] == pytest.approx(50.0)
+    assert (overall["own"], overall["joint"], overall["instructor"], overall["none"]) == (2, 1, 2, 3)
+    rows = {row.label: row for row in response.context["rows"]}
+    assert list(rows) == ["甲综合党委", "乙综合党委"]
+    assert (rows["甲综合党委"].total, rows["甲综合党委"].must, rows["甲综合党委"].built) == (3, 3, 2)
+    assert rows["甲综合党委"].rate == pytest.approx(200 / 3)
+    assert (rows["乙综合党委"].total, rows["乙综合党委"].must, rows["乙综合党委"].built) == (4, 2, 1)
+    assert rows["乙综合党委"].rate == pytest.approx(50.0)
+    unassigned = response.context["unassigned"]
+    assert (unassigned.total, unassigned.must, unassigned.built) == (1, 1, 0)
+    assert response.context["root_row"] is None
+    missing = [e.name for e in response.context["page"].object_list]
+    assert sorted(missing) == ["P3", "S2", "S3"]
+    html = response.content.decode()
+    assert "50.0%" in html and "66.7%" in html
+    assert "刚入驻" in html and "2027-03-01" in html and "党员流动性大" in html
+
+
+def test_secretary_sees_rates_of_their_subtree(client, hand_park):
+    client.force_login(hand_park["secretary"])
+    response = client.get(reverse("parties:coverage"))
+    overall = response.context["overall"]
+    assert (overall["must"], overall["built"]) == (3, 2)
+    rows = {row.label: row for row in response.context["rows"]}
+    assert list(rows) == ["甲社区"]  # the children of the secretary's committee
+    assert (rows["甲社区"].must, rows["甲社区"].built) == (3, 2)
+    assert [e.name for e in response.context["page"].object_list] == ["S2"]
+
+
+def test_threshold_comes_from_settings(client, hand_park, settings):
+    settings.PORTAL_RULES = {**settings.PORTAL_RULES, "BRANCH_MIN_FULL_MEMBERS": 5}
+    client.force_login(hand_park["admin"])
+    overall = client.get(reverse("parties:coverage")).context["overall"]
+    assert (overall["must"], overall["built"]) == (3, 2)  # P1, P2, S3
+
+
+def test_coverage_export_lists_the_gaps(client, hand_park):
+    from io import BytesIO
+
+    from openpyxl import load_workbook
+
+    client.force_login(hand_park["admin"])
+    response = client.get(reverse("parties:coverage_export"))
+    rows = list(load_workbook(BytesIO(response.content)).active.iter_rows(values_only=True))
+    assert sorted(r[0] for r in rows[1:]) == ["P3", "S2", "S3"]
+
+
+@pytest.mark.parametrize("n", [5, 50])
+def test_coverage_query_count_is_constant(client, hand_park, django_assert_num_queries, n):
+    park = hand_park["park"]
+    p1 = Enterprise.objects.get(park=park, name="P1")
+    Enterprise.objects.bulk_create(
+        Enterprise(park=park, name=f"T{i}", kind="secondary", platform=p1, member_count=4, coverage=C.NONE)
+        for i in range(n)
+    )
+    client.force_login(hand_park["admin"])
+    # session, user, overall aggregate, committees, per-committee aggregate, missing count, missing page
+    with django_assert_num_queries(7):
+        assert client.get(reverse("parties:coverage")).status_code == 200

@@ -1,0 +1,63 @@
+"""The home dashboard's party cards: the park's (or the secretary's subtree's) figures, linking to each list."""
+
+from __future__ import annotations
+
+import pytest
+from django.urls import reverse
+
+pytestmark = pytest.mark.django_db
+
+
+def _cards(client) -> dict[str, object]:
+    response = client.get(reverse("home"))
+    assert response.status_code == 200
+    return {str(card.title): card for card in response.context["cards"]}
+
+
+def test_park_admin_sees_the_park(client, alice, tree, grow_tree):
+    grow_tree(10)
+    client.force_login(alice)
+    cards = _cards(client)
+    tiers = [c for c in cards.values() if c.group == "org"]
+    assert [c.value for c in tiers] == [
+        1,
+        2,
+        2,
+        2 + 10,
+    ]  # root, two committees, two communities, branches (2 + 10 grown)
+    members = next(c for c in cards.values() if c.url == reverse("parties:member_list"))
+    assert members.value == 10
+    floating = next(c for c in cards.values() if c.url.endswith("?floating=true"))
+    assert floating.value == 2
+    coverage = next(c for c in cards.values() if c.url == reverse("parties:coverage"))
+    # Must: the 2 platforms and 4 tenants with 3+ members (i = 3, 4, 8, 9); built: the platforms and i = 3, 9 (joint).
+    assert coverage.value == "66.7%"
+    html = client.get(reverse("home")).content.decode()
+    for name in ("parties:tree", "parties:member_list", "parties:coverage", "parties:reminders"):
+        assert reverse(name) in html
+
+
+def test_secretary_sees_their_subtree(client, sam, tree, grow_tree):
+    grow_tree(3)
+    client.force_login(sam)
+    tiers = [c for c in _cards(client).values() if c.group == "org"]
+    assert [c.value for c in tiers] == [1, 1, 1 + 3]  # 综合党委一, 社区一, 传化公路港党支部 + 3 new branches
+
+
+def test_other_roles_get_no_party_cards(client, ian, nobody):
+    for user in (ian, nobody):
+        client.force_login(user)
+        assert not any(c.url.startswith("/org/") for c in _cards(client).values())
+
+
+@pytest.mark.parametrize("n", [5, 50])
+@pytest.mark.parametrize("persona, queries", [("alice", 8), ("sam", 9)])
+def test_dashboard_query_count_is_constant(
+    client, request, tree, grow_tree, django_assert_num_queries, persona, queries, n
+):
+    grow_tree(n)
+    client.force_login(request.getfixturevalue(persona))
+    # session, user, tiers, coverage aggregate, member aggregate, instructor aggregate, terms ending,
+    # the park's name in the heading (+ the secretary's root path)
+    with django_assert_num_queries(queries):
+        client.get(reverse("home"))

@@ -1,0 +1,165 @@
+"""Enterprise and member lists: filters, search, pagination, export as filtered, masked phones, query counts."""
+
+from __future__ import annotations
+
+from io import BytesIO
+
+import pytest
+from django.urls import reverse
+from openpyxl import load_workbook
+
+from parties.models import Enterprise, Member
+
+pytestmark = pytest.mark.django_db
+
+
+def _sheet(response) -> list[tuple]:
+    assert response["Content-Type"].startswith("application/vnd.openxmlformats")
+    return list(load_workbook(BytesIO(response.content)).active.iter_rows(values_only=True))
+
+
+def _names(response) -> list[str]:
+    return [obj.name for obj in response.context["page"].object_list]
+
+
+def test_enterprise_filters(client, alice, tree, grow_tree):
+    grow_tree(9)
+    client.force_login(alice)
+    url = reverse("parties:enterprise_list")
+    assert response_count(client, url, {}) == 11
+    assert set(_names(client.get(url, {"kind": "platform"}))) == {"传化公路港", "云集药业"}
+    assert response_count(client, url, {"coverage": "none"}) == 3  # i = 1, 4, 7
+    assert response_count(client, url, {"platform": tree["e1"].pk}) == 9
+    assert response_count(client, url, {"category": tree["category"].pk}) == 11
+    assert response_count(client, url, {"q": "入驻企业3"}) == 1
+    assert (
+        response_count(client, url, {"must": "true"}) == 2 + 3
+    )  # platforms + tenants with 3 or 4 members (i = 3, 4, 8)
+    # Subtree of 综合党委二 holds only 云集药业 (its tenants are all under 传化公路港).
+    assert _names(client.get(url, {"organisation": tree["g2"].pk})) == ["云集药业"]
+    # Subtree of 综合党委一: 传化公路港 and all its tenants, through the platform's organisation.
+    assert response_count(client, url, {"organisation": tree["g1"].pk}) == 10
+
+
+def response_count(client, url, params) -> int:
+    response = client.get(url, params)
+    assert response.status_code == 200
+    return response.context["page"].paginator.count
+
+
+def test_member_filters_and_masked_phones(client, alice, tree, grow_tree):
+    grow_tree(10)
+    client.force_login(alice)
+    url = reverse("parties:member_list")
+    assert response_count(client, url, {}) == 10
+    assert response_count(client, url, {"floating": "true"}) == 2
+    assert response_count(client, url, {"status": "probationary"}) == 3
+    assert response_count(client, url, {"organisation": tree["g2"].pk}) == 0
+    assert response_count(client, url, {"organisation": tree["g1"].pk}) == 10
+    assert response_count(client, url, {"birthday_month": 3}) == 1
+    assert response_count(client, url, {"q": "党员7"}) == 1
+    html = client.get(url).content.decode()
+    assert "138****0001" in html
+    assert "13800000001" not in html
+
+
+def test_pagination(client, alice, tree, grow_tree):
+    grow_tree(60)
+    client.force_login(alice)
+    url = reverse("parties:member_list")
+    first = client.get(url)
+    assert len(first.context["page"].object_list) == 50
+    second = client.get(url, {"page": 2})
+    assert len(second.context["page"].object_list) == 10
+    assert client.get(url, {"page": "zzz"}).status_code == 200
+    assert client.get(url, {"page": 999}).context["page"].number == 2
+
+
+def test_enterprise_export_is_the_filtered_list(client, alice, tree, grow_tree):
+    grow_tree(9)
+    client.force_login(alice)
+    rows = _sheet(client.get(reverse("parties:enterprise_export"), {"coverage": "none"}))
+    assert len(rows) == 1 + 3
+    assert {r[0] for r in rows[1:]} == {"x入驻企业1", "x入驻企业4", "x入驻企业7"}
+    assert all(r[9] == "人数不足" for r in rows[1:])
+
+
+def test_member_export_is_filtered_and_masks_phones(client, alice, tree, grow_tree):
+    grow_tree(10)
+    client.force_login(alice)
+    rows = _sheet(client.get(reverse("parties:member_export"), {"floating": "true"}))
+    assert len(rows) == 1 + 2
+    assert {r[0] for r in rows[1:]} == {"x党员0", "x党员5"}
+    phones = [r[-1] for r in rows[1:]]
+    assert phones == ["138****0000", "138****0005"] or sorted(phones) == ["138****0000", "138****0005"]
+
+
+def test_secretary_lists_and_exports_stay_in_their_subtree(client, sam, tree, grow_tree):
+    Member.objects.create(park=tree["root"].park, organisation=tree["b2"], name="外部党员")
+    grow_tree(4)
+    client.force_login(sam)
+    assert "外部党员" not in {r[0] for r in _sheet(client.get(reverse("parties:member_export")))}
+    names = {r[0] for r in _sheet(client.get(reverse("parties:enterprise_export")))}
+    assert "云集药业" not in names and "传化公路港" in names
+    # Choosing an organisation outside the subtree is a field error, not a peek.
+    response = client.get(reverse("parties:member_list"), {"organisation": tree["g2"].pk})
+    assert response.context["filter"].errors["organisation"]
+    assert response.context["page"].paginator.count == 0
+
+
+@pytest.mark.parametrize(
+    "url_name, params, field",
+    [
+        ("parties:enterprise_list", {"coverage": "bogus"}, "coverage"),
+        ("parties:enterprise_list", {"kind": "<script>"}, "kind"),
+        ("parties:enterprise_list", {"platform": "abc"}, "platform"),
+        ("parties:enterprise_list", {"organisation": "999999"}, "organisation"),
+        ("parties:member_list", {"status": "x"}, "status"),
+        ("parties:member_list", {"birthday_month": "13"}, "birthday_month"),
+        ("parties:member_list", {"organisation": "-1"}, "organisation"),
+    ],
+)
+def test_bad_filter_values_show_field_errors(client, alice, tree, url_name, params, field):
+    client.force_login(alice)
+    before = (Enterprise.objects.count(), Member.objects.count())
+    response = client.get(reverse(url_name), params)
+    assert response.status_code == 200
+    assert field in response.context["filter"].errors
+    assert 'class="errorlist"' in response.content.decode()
+    assert (Enterprise.objects.count(), Member.objects.count()) == before
+
+
+# Queries per list page, whatever the number of rows:
+#   session, user, the filter form's choice lists (enterprise: platforms, categories, organisations;
+#   member: organisations), the page's COUNT and the page's rows (one query, select_related).
+@pytest.mark.parametrize("n", [5, 50])
+@pytest.mark.parametrize(
+    "persona, url_name, queries",
+    [
+        ("alice", "parties:enterprise_list", 7),
+        ("alice", "parties:member_list", 5),
+        ("sam", "parties:enterprise_list", 8),  # + the secretary's root path
+        ("sam", "parties:member_list", 6),
+        ("alice", "parties:tree", 3),  # session, user, organisations with member counts
+        ("alice", "parties:reminders", 7),  # session, user, organisations, 2 x (count + rows)
+        ("alice", "parties:enterprise_export", 3),
+        ("alice", "parties:member_export", 3),
+    ],
+)
+def test_list_query_counts_are_constant(
+    client, request, tree, grow_tree, django_assert_num_queries, persona, url_name, queries, n
+):
+    grow_tree(n)
+    client.force_login(request.getfixturevalue(persona))
+    with django_assert_num_queries(queries):
+        assert client.get(reverse(url_name)).status_code == 200
+
+
+@pytest.mark.parametrize("n", [5, 50])
+def test_organisation_page_query_count_is_constant(client, alice, tree, grow_tree, django_assert_num_queries, n):
+    grow_tree(n)
+    client.force_login(alice)
+    # session, user, organisation, member figures, ancestors, children with counts, enterprises, their
+    # count, members, vanguard posts
+    with django_assert_num_queries(10):
+        client.get(reverse("parties:organisation", args=[tree["b1"].pk]))
