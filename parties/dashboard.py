@@ -48,8 +48,9 @@ def party_cards(user) -> list[Card]:
             tone="" if rate is None or rate >= 100 else "warn",
         )
     )
+    # COUNT(*), not COUNT(id): with an index on (park, is_floating) this is an index-only scan.
     members = Member.objects.visible_to(user).aggregate(
-        total=Count("pk"), floating=Count("pk", filter=Q(is_floating=True))
+        total=Count("*"), floating=Count("is_floating", filter=Q(is_floating=True))
     )
     cards.append(Card(title=_("Party members"), value=members["total"]))
     cards.append(Card(title=_("Floating members"), value=members["floating"]))

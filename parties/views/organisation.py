@@ -17,4 +17,5 @@ def tree(request: HttpRequest) -> HttpResponse:
     )
     for org in organisations:
         org["kind_label"] = kind_labels.get(org["kind"], org["kind"])
+        org["depth"] = str(org["depth"])  # a str renders as is; an int goes through number localisation
     return render(request, "parties/tree.html", {"organisations": organisations})
