@@ -64,3 +64,14 @@ def test_dashboard_member_figures(client, alice, park, tree):
     cards = {card.title: card.value for card in response.context["cards"]}
     assert cards["Party members"] == 4
     assert cards["Floating members"] == 2
+
+
+@pytest.mark.django_db
+def test_cached_tree_shows_a_rename_and_a_new_organisation_at_once(client, alice, tree):
+    client.force_login(alice)
+    url = reverse("parties:tree")
+    assert "传化公路港党支部" in client.get(url).content.decode()  # rendered and cached
+    Organisation.objects.filter(pk=tree["b1"].pk).update(name="传化公路港联合党支部")  # no signal fires
+    Organisation.objects.create(park=tree["b1"].park, parent=tree["c2"], name="新成立党支部")
+    html = client.get(url).content.decode()
+    assert "传化公路港联合党支部" in html and "新成立党支部" in html
