@@ -506,9 +506,18 @@ def main() -> None:
     }  # fmt: skip
 
     resolved = {}
-    for page in pages:
-        path, context = resolve(page)
-        queries, status = count_queries(page, path, context, args.users)
+    skipped: list[dict] = []
+    for page in list(pages):
+        try:
+            path, context = resolve(page)
+            queries, status = count_queries(page, path, context, args.users)
+        except Exception as exc:  # noqa: BLE001 - a broken declaration must not stop the other pages
+            if page is bench_pages.BARE:
+                raise
+            log(f"SKIPPED: {page.name}: {type(exc).__name__}: {exc}")
+            skipped.append({"page": page.name, "error": f"{type(exc).__name__}: {exc}"})
+            pages.remove(page)
+            continue
         resolved[page.name] = (path, context, queries, status)
         if status not in page.expected:
             log(
@@ -609,12 +618,15 @@ def main() -> None:
 
     report["bare_rps"] = round(bare_rps, 1)
     report["pages"] = results
+    report["skipped"] = skipped
     report["bare_runs"] = [{"rps": r["rps"], "p50_ms": r["p50_ms"], "seconds": r["seconds"]} for r in bare_runs]
     report["driver_page_weight"] = weights
     measured = results[1:]
     worst = min(measured, key=lambda r: r["ratio"]) if measured else None
     report["worst"] = {"page": worst["page"], "ratio": worst["ratio"]} if worst else None
-    report["all_goals_met"] = all(r["ok"] for r in results) and all(w["ok"] for w in weights)
+    report["all_goals_met"] = all(r["ok"] for r in results) and all(w["ok"] for w in weights) and not skipped
+    for s in skipped:
+        log(f"SKIPPED {s['page']}: {s['error']}")
     Path(args.out).write_text(json.dumps(report, ensure_ascii=False, indent=2), encoding="utf-8")
     log("")
     log(
