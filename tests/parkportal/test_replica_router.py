@@ -66,6 +66,13 @@ def update():
     with replica_reads():
         return Park.objects.filter(name="replica-router-park").update(short_name="rr")
 out["update"] = run(update)
+# Inside a transaction on default, reads stay on default: they must see the transaction's own writes.
+from django.db import transaction
+def in_transaction():
+    with transaction.atomic(), replica_reads():
+        Park.objects.create(name="replica-router-park-2")
+        return Park.objects.filter(name="replica-router-park-2").count()
+out["in_transaction"] = run(in_transaction)
 print("RESULT" + json.dumps(out))
 """
 
@@ -95,6 +102,7 @@ def test_reads_in_replica_block_use_the_replica_and_writes_go_to_default():
     assert out["read_outside"] == {"value": 1, "default": ["SELECT"], "replica": []}
     assert out["decorated"] == {"value": 1, "default": [], "replica": ["SELECT"]}
     assert out["update"]["default"] == ["UPDATE"] and out["update"]["replica"] == []
+    assert out["in_transaction"]["value"] == 1 and out["in_transaction"]["replica"] == []
     assert Park.objects.filter(name="replica-router-park", short_name="rr").exists()
 
 
