@@ -401,6 +401,9 @@ ASSET_RE = re.compile(
 )
 
 
+CSS_URL_RE = re.compile(r"""url\(\s*["']?([^"')]+)["']?\s*\)""")
+
+
 def wire_size(session, url: str) -> tuple[int, int, bool]:
     """(bytes sent gzip, bytes uncompressed, whether the server itself compressed)."""
     r = session.get(url, headers={"Accept-Encoding": "gzip"}, stream=True, allow_redirects=False, timeout=10)
@@ -423,15 +426,22 @@ def page_weight(host: str, path: str, cookies: dict, headers: dict) -> dict:
     html = s.get(url, timeout=10).text
     gz, plain, _ = wire_size(s, url)
     items = [{"url": path, "gzip": gz, "plain": plain}]
-    for ref in dict.fromkeys(ASSET_RE.findall(html)):
-        if ref.startswith("data:"):
+    queue = [urljoin(url, ref) for ref in ASSET_RE.findall(html) if not ref.startswith("data:")]
+    seen: set[str] = set()
+    while queue:
+        asset = queue.pop(0)
+        if asset in seen:
             continue
-        asset = urljoin(url, ref)
+        seen.add(asset)
         if urlparse(asset).netloc != urlparse(host).netloc:
-            items.append({"url": ref, "gzip": None, "plain": None, "note": "third-party (not allowed by CSP)"})
+            items.append({"url": asset, "gzip": None, "plain": None, "note": "third-party (not allowed by CSP)"})
             continue
         a_gz, a_plain, _ = wire_size(s, asset)
         items.append({"url": urlparse(asset).path, "gzip": a_gz, "plain": a_plain})
+        if urlparse(asset).path.endswith(".css"):
+            # Images and fonts a stylesheet pulls in are part of the page load too.
+            css = s.get(asset, timeout=10).text
+            queue += [urljoin(asset, ref) for ref in CSS_URL_RE.findall(css) if not ref.startswith("data:")]
     total = sum(i["gzip"] or 0 for i in items)
     return {"gzip_total": total, "items": items, "ok": total < bench_pages.DRIVER_PAGE_WEIGHT_GOAL}
 
