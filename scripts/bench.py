@@ -2,8 +2,8 @@
 """`make bench`: the portal's pages at large-park size, against a bare Django page measured in the same run.
 
 By itself, on a machine with PostgreSQL (docs/PERFORMANCE.md has the details and the figures):
-1. uses DATABASE_URL, or creates `portal_bench` on 127.0.0.1:5432 (user postgres); migrates; builds the large
-   park with `seed_demo --size large` unless the stamp in the table `bench_stamp` says the database already holds
+1. uses BENCH_DATABASE_URL or DATABASE_URL, or creates `portal_bench` on 127.0.0.1:5432 (user postgres);
+   migrates; builds the large park with `seed_demo --size large` unless the stamp in the table `bench_stamp` says the database already holds
    that size built by the same seed code (a hash of the seed modules); times the build; adds the bench-<role>
    accounts (`manage.py bench_accounts`);
 2. starts gunicorn with the production settings (DEBUG off, persistent connections with health checks, cached
@@ -499,7 +499,7 @@ def fmt(value, width: int, digits: int = 0) -> str:
 def main() -> None:
     args = parse_args()
     pages = bench_pages.by_name(args.pages)
-    url = os.environ.get("DATABASE_URL") or DEFAULT_DB
+    url = os.environ.get("BENCH_DATABASE_URL") or os.environ.get("DATABASE_URL") or DEFAULT_DB
     if not url.startswith("postgres"):
         raise SystemExit("make bench needs PostgreSQL: set DATABASE_URL=postgres://… or run a local server")
     (ROOT / "var").mkdir(exist_ok=True)
