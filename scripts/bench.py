@@ -181,7 +181,7 @@ def manage(env: dict, *args: str) -> str:
     return result.stdout
 
 
-def ensure_data(url: str, env: dict, rebuild: bool) -> dict:
+def ensure_data(url: str, env: dict, rebuild: bool, drivers: int = 1) -> dict:
     ensure_database(url)
     stamp = read_stamp(url)
     wanted = seed_hash()
@@ -221,7 +221,7 @@ def ensure_data(url: str, env: dict, rebuild: bool) -> dict:
         log(f"vacuum analyze {time.monotonic() - t0:.1f}s")
         write_stamp(url, round(seconds, 1))
         build = {"reused": False, "seconds": round(seconds, 1), "built_at": time.strftime("%Y-%m-%d %H:%M:%S")}
-    manage(env, "bench_accounts")
+    manage(env, "bench_accounts", "--drivers", str(drivers))
     manage(env, "collectstatic", "--no-input", "-v0")
     build["seed_hash"] = wanted
     return build
@@ -285,23 +285,35 @@ def start_server(env: dict, workers: int) -> tuple[subprocess.Popen, str, Path]:
     raise SystemExit(f"gunicorn did not answer /healthz; see {logfile}")
 
 
-def sign_in(host: str, role: str) -> dict:
-    """Sign in as bench-<role> through the real /accounts/login/ form; return the cookies."""
+def sign_in(host: str, role: str, username: str | None = None) -> dict:
+    """Sign in as bench-<role> (or `username`) through the real /accounts/login/ form; return the cookies."""
     import requests
 
     s = requests.Session()
     s.get(host + "/accounts/login/", timeout=10)
     r = s.post(
         host + "/accounts/login/",
-        data={"login": f"bench-{role}", "password": PASSWORD, "csrfmiddlewaretoken": s.cookies.get("csrftoken")},
+        data={
+            "login": username or f"bench-{role}",
+            "password": PASSWORD,
+            "csrfmiddlewaretoken": s.cookies.get("csrftoken"),
+        },
         headers={"Referer": host + "/accounts/login/"},
         allow_redirects=False,
         timeout=10,
     )
     if r.status_code != 302 or "sessionid" not in s.cookies:
-        raise SystemExit(f"could not sign in as bench-{role} (HTTP {r.status_code}); run manage.py bench_accounts")
+        raise SystemExit(
+            f"could not sign in as {username or 'bench-' + role} (HTTP {r.status_code}); run manage.py bench_accounts"
+        )
     s.get(host + "/", timeout=10)  # the CSRF token rotates at sign-in; fetch the new one
-    return {"sessionid": s.cookies.get("sessionid"), "csrftoken": s.cookies.get("csrftoken")}
+    return {"sessionid": s.cookies.get("sessionid"), "csrftoken": s.cookies.get("csrftoken"),
+            "account": username or f"bench-{role}"}  # fmt: skip
+
+
+def account_names(role: str, n: int) -> list[str]:
+    """bench-<role>, then bench-<role>-2 … (manage.py bench_accounts --drivers N creates the extra drivers)."""
+    return [f"bench-{role}"] + [f"bench-{role}-{k}" for k in range(2, n + 1)]
 
 
 # --- Django in this process: paths, contexts, query counts ----------------------------------------------------
@@ -337,7 +349,7 @@ def count_queries(page: bench_pages.Page, path: str, context: dict, users: int) 
     statuses = []
     counts = []
     for n in range(2):
-        ctx = dict(context, user=users + 1)  # a user number the load run never uses
+        ctx = dict(context, user=users + 1, account=f"bench-{page.role}")  # a user number the load never uses
         with CaptureQueriesContext(connection) as queries:
             if page.method == "POST":
                 response = client.post(path, data=page.data(n, ctx) if page.data else {})
@@ -363,15 +375,23 @@ def estimate(n_pages: int, args) -> int:
 
 
 def run_load(page, path, context, host, cookies, args, seconds: int | None = None) -> dict:
+    """`cookies`: one dict of cookies, or a list of them (one per account; simulated user k uses k mod n)."""
     seconds = seconds or args.seconds
+    accounts = cookies if isinstance(cookies, list) else [cookies]
     with tempfile.TemporaryDirectory() as tmp:
         config = {
             "name": page.name,
             "path": path,
             "host": host,
             "context": context,
-            "cookie": "; ".join(f"{k}={v}" for k, v in cookies.items() if v),
-            "csrf": cookies.get("csrftoken", ""),
+            "accounts": [
+                {
+                    "cookie": "; ".join(f"{k}={v}" for k, v in c.items() if v and k != "account"),
+                    "csrf": c.get("csrftoken", ""),
+                    "account": c.get("account", ""),
+                }
+                for c in accounts
+            ],
             "expect": list(page.expected),
             "warmup": args.warmup,
             "result_file": os.path.join(tmp, "result.json"),
@@ -420,7 +440,7 @@ def page_weight(host: str, path: str, cookies: dict, headers: dict) -> dict:
     s = requests.Session()
     s.headers.update(headers)
     for k, v in cookies.items():
-        if v:
+        if v and k != "account":
             s.cookies.set(k, v)
     url = host + path
     html = s.get(url, timeout=10).text
@@ -505,7 +525,8 @@ def main() -> None:
     (ROOT / "var").mkdir(exist_ok=True)
     env = production_env(url)
     report: dict = {"started": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}
-    build = ensure_data(url, env, args.rebuild)
+    drivers = max([p.accounts for p in pages if p.role == "driver"] + [1])
+    build = ensure_data(url, env, args.rebuild, drivers)
     setup_django(env)
     report["machine"] = machine()
     report["build"] = build
@@ -545,6 +566,10 @@ def main() -> None:
     weights: list[dict] = []
     try:
         sessions = {role: sign_in(host, role) for role in sorted({p.role for p in pages if p.role})}
+        many = {}  # role -> list of sessions, for pages with accounts > 1
+        for page in pages:
+            if page.role and page.accounts > 1 and len(many.get(page.role, [])) < page.accounts:
+                many[page.role] = [sign_in(host, page.role, name) for name in account_names(page.role, page.accounts)]
         bare_path, bare_ctx, bare_queries, _ = resolved[bench_pages.BARE.name]
 
         def measure_bare(seconds: int) -> dict:
@@ -560,6 +585,8 @@ def main() -> None:
         for n, page in enumerate(measured):
             path, context, queries, status = resolved[page.name]
             cookies = sessions.get(page.role, {}) if page.role else {}
+            if page.accounts > 1 and page.role:
+                cookies = many[page.role][: page.accounts]
             if not page.role and page.method == "POST":
                 cookies = sign_in_anonymous(host)
             load = run_load(page, path, context, host, cookies, args)

@@ -36,10 +36,13 @@ class PageUser(FastHttpUser):
 
     def on_start(self) -> None:
         self.n = 0
-        self.ctx = dict(CONFIG.get("context") or {}, user=next(_user_numbers))
+        number = next(_user_numbers)
+        account = CONFIG["accounts"][number % len(CONFIG["accounts"])]
+        self.csrf = account["csrf"]
+        self.ctx = dict(CONFIG.get("context") or {}, user=number, account=account["account"])
         self.headers = {"Accept-Language": "zh-hans", **PAGE.headers}
-        if CONFIG.get("cookie"):
-            self.headers["Cookie"] = CONFIG["cookie"]
+        if account["cookie"]:
+            self.headers["Cookie"] = account["cookie"]
         if PAGE.method == "POST":
             self.headers["Referer"] = CONFIG["host"] + CONFIG["path"]
 
@@ -48,7 +51,7 @@ class PageUser(FastHttpUser):
         expect = tuple(CONFIG["expect"])
         if PAGE.method == "POST":
             body = dict(PAGE.data(self.n, self.ctx) if PAGE.data else {})
-            body.setdefault("csrfmiddlewaretoken", CONFIG.get("csrf", ""))
+            body.setdefault("csrfmiddlewaretoken", self.csrf)
             request = self.client.post(
                 CONFIG["path"],
                 data=body,

@@ -16,6 +16,10 @@ Fields:
 - expect: the status codes counted as success (redirects are never followed).
 - driver: True for the driver's pages, whose page weight (HTML + CSS + JS + images, gzip) must stay < 60 KB.
 - headers: extra request headers (e.g. a phone's User-Agent).
+- accounts: how many different signed-in accounts of the role share the load (simulated user k uses account
+  k mod n). Only drivers have more than one (`bench-driver`, `bench-driver-2`, …): for POSTs that one person can
+  do once (a registration, a check-in), give each simulated user its own driver. `ctx["account"]` is the
+  account's username, for the data factory.
 """
 
 from __future__ import annotations
@@ -45,6 +49,7 @@ class Page:
     expect: tuple[int, ...] | None = None
     driver: bool = False
     headers: dict = field(default_factory=dict)
+    accounts: int = 1
 
     @property
     def goal_ratio(self) -> float:

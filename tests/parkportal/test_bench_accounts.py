@@ -33,3 +33,11 @@ def test_creates_one_account_per_role_with_a_scope(park, tree, client):
 def test_refuses_a_missing_park():
     with pytest.raises(CommandError, match="seed_demo --size large"):
         call_command("bench_accounts")
+
+
+@pytest.mark.django_db
+def test_extra_drivers_each_with_their_own_phone(park, tree):
+    call_command("bench_accounts", park=park.name, drivers=3, stdout=io.StringIO())
+    drivers = User.objects.filter(username__startswith="bench-driver").order_by("username")
+    assert [d.username for d in drivers] == ["bench-driver", "bench-driver-2", "bench-driver-3"]
+    assert len({d.phone for d in drivers}) == 3 and all(d.role == Role.DRIVER for d in drivers)

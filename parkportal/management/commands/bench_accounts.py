@@ -23,7 +23,7 @@ from parkportal.models import Park, User
 from parkportal.roles import Role
 
 LARGE_PARK_NAME = "大型物流园区（基准）"
-BENCH_DRIVER_PHONE = "13000000001"
+BENCH_DRIVER_PHONE = "19990000001"  # the k-th bench driver has this number + k - 1
 
 
 def bench_username(role: str) -> str:
@@ -91,30 +91,36 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--park", default=LARGE_PARK_NAME, help="Name of the park (default: the large park).")
+        parser.add_argument(
+            "--drivers", type=int, default=1, help="Driver accounts: bench-driver, bench-driver-2, … (default 1)."
+        )
 
     @transaction.atomic
-    def handle(self, *args, park: str, **options):
+    def handle(self, *args, park: str, drivers: int = 1, **options):
         from parties.seed import DEMO_PASSWORD
 
         park_obj = Park.objects.filter(name=park).first()
         if park_obj is None:
             raise CommandError(f"No park named {park!r}: run `manage.py seed_demo --size large` first.")
         password = make_password(DEMO_PASSWORD)
-        for role in ROLES:
+        accounts = [(role, bench_username(role), 1) for role in ROLES]
+        # Extra drivers, so that POSTs one person can do once (a registration) can come from many people.
+        accounts += [(Role.DRIVER, f"{bench_username(Role.DRIVER)}-{k}", k) for k in range(2, drivers + 1)]
+        for role, username, k in accounts:
             user, created = User.objects.get_or_create(
-                username=bench_username(role),
+                username=username,
                 defaults={
                     "role": role,
                     "park": park_obj,
                     "display_name": f"Bench {role}",
                     # Drivers normally sign in by SMS code; the bench one also has the password so the
                     # harness signs every role in through the same /accounts/login/ form.
-                    "phone": BENCH_DRIVER_PHONE if role == Role.DRIVER else None,
+                    "phone": f"{int(BENCH_DRIVER_PHONE) + k - 1:011d}" if role == Role.DRIVER else None,
                     "phone_verified": role == Role.DRIVER,
                     "password": password,
                 },
             )
             linker = LINKERS.get(role)
-            if linker is not None:
+            if linker is not None and username == bench_username(role):
                 linker(user, park_obj)
             self.stdout.write(f"  {user.username:20} {'created' if created else 'exists'}")
