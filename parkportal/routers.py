@@ -7,6 +7,7 @@ from contextlib import contextmanager
 from functools import wraps
 
 from django.conf import settings
+from django.db import connections
 
 _use_replica = contextvars.ContextVar("use_replica", default=False)
 
@@ -32,8 +33,14 @@ def reads_from_replica(view):
 
 
 class ReplicaRouter:
+    """Reads inside `replica_reads()` go to the "replica" database when one is configured; all else to default.
+
+    Inside a transaction on default the reads stay there too: they may need to see that transaction's own
+    writes, which the replica does not have yet.
+    """
+
     def db_for_read(self, model, **hints):
-        if _use_replica.get() and "replica" in settings.DATABASES:
+        if _use_replica.get() and "replica" in settings.DATABASES and not connections["default"].in_atomic_block:
             return "replica"
         return None
 

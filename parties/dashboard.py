@@ -57,8 +57,9 @@ def party_cards(user) -> list[Card]:
             tone="" if rate is None or rate >= 100 else "warn",
         )
     )
+    # COUNT(*), not COUNT(id): with an index on (park, is_floating) this is an index-only scan.
     members = Member.objects.visible_to(user).aggregate(
-        total=Count("pk"), floating=Count("pk", filter=Q(is_floating=True))
+        total=Count("*"), floating=Count("is_floating", filter=Q(is_floating=True))
     )
     member_url = reverse("parties:member_list")
     cards.append(Card(title=_("Party members"), value=members["total"], url=member_url))

@@ -1,0 +1,112 @@
+"""The load generator of `make bench`: locust (headless, FastHttpUser) hitting ONE page of bench_pages.py.
+
+scripts/bench.py starts it once per page, in its own process, with BENCH_LOCUST_CONFIG pointing to a JSON
+file: the page's name, resolved path, host, session cookies, context, warm-up seconds and where to write the
+result. Each simulated user sends its next request as soon as the last one is answered (closed loop, fixed
+concurrency); statistics are reset after the warm-up, so only the measured seconds count.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import os
+import sys
+import time
+
+import gevent
+from locust import FastHttpUser, constant, events, task
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import bench_pages  # noqa: E402
+
+CONFIG = json.loads(open(os.environ["BENCH_LOCUST_CONFIG"], encoding="utf-8").read())
+PAGE = next(p for p in bench_pages.PAGES if p.name == CONFIG["name"])
+_user_numbers = itertools.count()
+_window = {"start": None, "stop": None}
+
+
+class PageUser(FastHttpUser):
+    wait_time = constant(0)
+    host = CONFIG["host"]
+    # One connection per simulated user, kept alive like a browser's.
+    concurrency = 1
+    network_timeout = 30.0
+    connection_timeout = 10.0
+
+    def on_start(self) -> None:
+        self.n = 0
+        number = next(_user_numbers)
+        account = CONFIG["accounts"][number % len(CONFIG["accounts"])]
+        self.csrf = account["csrf"]
+        self.ctx = dict(CONFIG.get("context") or {}, user=number, account=account["account"])
+        self.headers = {"Accept-Language": "zh-hans", **PAGE.headers}
+        if account["cookie"]:
+            self.headers["Cookie"] = account["cookie"]
+        if PAGE.method == "POST":
+            self.headers["Referer"] = CONFIG["host"] + CONFIG["path"]
+
+    @task
+    def hit(self) -> None:
+        expect = tuple(CONFIG["expect"])
+        if PAGE.method == "POST":
+            body = dict(PAGE.data(self.n, self.ctx) if PAGE.data else {})
+            body.setdefault("csrfmiddlewaretoken", self.csrf)
+            request = self.client.post(
+                CONFIG["path"],
+                data=body,
+                headers=self.headers,
+                allow_redirects=False,
+                catch_response=True,
+                name=PAGE.name,
+            )
+        else:
+            request = self.client.get(
+                CONFIG["path"], headers=self.headers, allow_redirects=False, catch_response=True, name=PAGE.name
+            )
+        self.n += 1
+        with request as response:
+            if response.status_code in expect:
+                response.success()
+            else:
+                response.failure(f"HTTP {response.status_code}")
+
+
+def _reset_after_warmup(environment) -> None:
+    gevent.sleep(CONFIG["warmup"])
+    environment.runner.stats.reset_all()
+    _window["start"] = time.monotonic()
+
+
+@events.test_start.add_listener
+def _on_test_start(environment, **kwargs) -> None:
+    gevent.spawn(_reset_after_warmup, environment)
+
+
+@events.test_stop.add_listener
+def _on_test_stop(environment, **kwargs) -> None:
+    _window["stop"] = time.monotonic()
+
+
+@events.quitting.add_listener
+def _on_quitting(environment, **kwargs) -> None:
+    total = environment.runner.stats.total
+    stop = _window["stop"] or time.monotonic()
+    seconds = (stop - _window["start"]) if _window["start"] else 0.0
+    errors = {}
+    for error in environment.runner.stats.errors.values():
+        errors[str(error.error)] = errors.get(str(error.error), 0) + error.occurrences
+    result = {
+        "requests": total.num_requests,
+        "failures": total.num_failures,
+        "seconds": round(seconds, 2),
+        "rps": round(total.num_requests / seconds, 1) if seconds else 0.0,
+        "p50_ms": total.get_response_time_percentile(0.50) if total.num_requests else None,
+        "p95_ms": total.get_response_time_percentile(0.95) if total.num_requests else None,
+        "p99_ms": total.get_response_time_percentile(0.99) if total.num_requests else None,
+        "mean_ms": round(total.avg_response_time, 1),
+        "avg_bytes": round(total.avg_content_length),
+        "errors": errors,
+    }
+    with open(CONFIG["result_file"], "w", encoding="utf-8") as f:
+        json.dump(result, f)
