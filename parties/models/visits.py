@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from parkportal.models import Park
@@ -54,7 +55,7 @@ class Visit(models.Model):
     kind = models.CharField(_("kind of visit"), max_length=20, choices=VisitKind.choices)
     people_met = models.CharField(_("people met"), max_length=200)
     summary = models.TextField(_("what was done"), max_length=4000)
-    created_at = models.DateTimeField(_("logged at"), auto_now_add=True)
+    created_at = models.DateTimeField(_("logged at"), default=timezone.now, editable=False)
     updated_at = models.DateTimeField(_("last changed"), auto_now=True)
 
     objects = VisitQuerySet.as_manager()
@@ -69,7 +70,7 @@ class Visit(models.Model):
             models.CheckConstraint(condition=~Q(people_met=""), name="visit_people_met_not_empty"),
         ]
         indexes = [
-            models.Index(fields=["park", "-date"], name="visit_park_date"),
+            models.Index(fields=["park", "-date", "-id"], name="visit_park_date"),
             models.Index(fields=["enterprise", "-date"], name="visit_enterprise_date"),
             models.Index(fields=["instructor", "-date"], name="visit_instructor_date"),
         ]

@@ -7,7 +7,7 @@ from datetime import date, timedelta
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Count, Exists, IntegerField, OuterRef, Subquery, Value
+from django.db.models import Count, Exists, IntegerField, OuterRef, Q, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -245,17 +245,44 @@ def problem_handover(request: HttpRequest, pk: int) -> HttpResponse:
 @role_required(*READERS)
 def visit_list(request: HttpRequest) -> HttpResponse:
     user = request.user
-    visits = Visit.objects.visible_to(user).select_related("enterprise", "enterprise__platform", "instructor")
-    filterset = VisitFilter(request.GET or None, queryset=visits, user=user)
-    visits = _with_counts(filterset.qs).order_by("-date", "-pk")
+    filterset = VisitFilter(request.GET or None, queryset=Visit.objects.visible_to(user), user=user)
+    visits = filterset.qs.order_by("-date", "-pk")
     if request.GET.get("export") == "xlsx":
         return _export(visits)
-    page = Paginator(visits, PAGE_SIZE).get_page(request.GET.get("page"))
-    return render(request, "parties/visits/list.html", {"filter": filterset, "page": page})
+    return render(
+        request, "parties/visits/list.html", {"filter": filterset, "page": _page(visits, request.GET.get("page"))}
+    )
+
+
+def _page(visits, number):
+    """One page: its ids first (an index walk, however deep the page), then those rows with their counts.
+
+    Queries: count, page ids, page rows (with enterprise, platform, instructor and three count subqueries).
+    """
+    page = Paginator(visits.values_list("pk", flat=True), PAGE_SIZE).get_page(number)
+    ids = list(page.object_list)
+    rows = _with_counts(
+        Visit.objects.filter(pk__in=ids).select_related("enterprise", "enterprise__platform", "instructor")
+    )
+    by_id = {v.pk: v for v in rows} if ids else {}
+    page.object_list = [by_id[pk] for pk in ids if pk in by_id]
+    return page
 
 
 def _export(visits) -> HttpResponse:
+    """The filtered list as a workbook. Queries: problem counts, photo counts, then the rows as tuples."""
     kinds = dict(VisitKind.choices)
+    ids = visits.order_by().values("pk")
+    problems = {
+        row["visit"]: row
+        for row in VisitProblem.objects.filter(visit__in=ids)
+        .values("visit")
+        .annotate(n=Count("pk"), open=Count("pk", filter=~Q(state=ProblemState.SOLVED)))
+        .order_by()
+    }
+    photos = dict(
+        VisitPhoto.objects.filter(visit__in=ids).values("visit").annotate(n=Count("pk")).values_list("visit", "n")
+    )
     headers = [
         _("Date"),
         _("Enterprise"),
@@ -268,20 +295,32 @@ def _export(visits) -> HttpResponse:
         _("Open problems"),
         _("Photos"),
     ]
+    none = {"n": 0, "open": 0}
     rows = (
         (
-            v.date,
-            v.enterprise.name,
-            v.enterprise.platform.name if v.enterprise.platform_id else "",
-            v.instructor.name,
-            str(kinds.get(v.kind, v.kind)),
-            v.people_met,
-            v.summary,
-            v.n_problems,
-            v.n_open,
-            v.n_photos,
+            day,
+            enterprise,
+            platform or "",
+            instructor,
+            str(kinds.get(kind, kind)),
+            people,
+            summary,
+            problems.get(pk, none)["n"],
+            problems.get(pk, none)["open"],
+            photos.get(pk, 0),
         )
-        for v in visits[:EXPORT_LIMIT].iterator(chunk_size=2000)
+        for pk, day, enterprise, platform, instructor, kind, people, summary in visits[:EXPORT_LIMIT]
+        .values_list(
+            "pk",
+            "date",
+            "enterprise__name",
+            "enterprise__platform__name",
+            "instructor__name",
+            "kind",
+            "people_met",
+            "summary",
+        )
+        .iterator(chunk_size=2000)
     )
     return xlsx_response("visits", headers, rows, title=_("Visits"))
 

@@ -97,21 +97,25 @@ OFFICE = {"anonymous": 302, "secretary": 200, "park_admin": 200, "default": 403}
 CASES = {
     "parties:my_enterprises": Case(
         expect={"anonymous": 302, "instructor": 200, "default": 403},
-        budget=("instructor", 4),  # session, user, enterprises + Max(last visit), nav/cards none
+        budget=("instructor", 3),  # session, user, enterprises with Max(visit date)
     ),
     "parties:visit_list": Case(
         expect=READERS,
-        budget=("park_admin", 7),  # session, user, instructors (filter), committees, count, page rows
+        budget=("park_admin", 7),  # session, user, instructors (filter), committees, count, page ids, page rows
     ),
     "parties:visit_new": Case(expect={"anonymous": 302, "instructor": 200, "default": 403}),
-    "parties:visit_detail": Case(expect=READERS, kwargs=lambda w: {"pk": w["visit"].pk}, budget=("park_admin", 6)),
+    "parties:visit_detail": Case(
+        expect=READERS,
+        kwargs=lambda w: {"pk": w["visit"].pk},
+        budget=("park_admin", 6),  # session, user, visit (+enterprise, platform, instructor), problems, photos, history
+    ),
     "parties:visit_edit": Case(
         expect={"anonymous": 302, "instructor": 200, "park_admin": 200, "default": 403},
         kwargs=lambda w: {"pk": w["visit"].pk},
     ),
     "parties:visit_photo": Case(expect=READERS, kwargs=lambda w: {"pk": w["photo"].pk}),
     "parties:visit_photo_thumb": Case(expect=READERS, kwargs=lambda w: {"pk": w["photo"].pk}),
-    "parties:visit_problems": Case(expect=OFFICE, budget=("park_admin", 5)),
+    "parties:visit_problems": Case(expect=OFFICE, budget=("park_admin", 4)),  # session, user, count, page
     "parties:visit_problem_handover": Case(
         # The world's problem is not a labour dispute: nothing to hand over, so 404 for those who see it.
         expect={"anonymous": 302, "instructor": 404, "secretary": 404, "park_admin": 404, "default": 403},
@@ -119,5 +123,7 @@ CASES = {
         method="post",
         data=lambda w: {},
     ),
-    "parties:visit_report": Case(expect=OFFICE, budget=("park_admin", 4)),
+    "parties:visit_report": Case(
+        expect=OFFICE, budget=("park_admin", 3)
+    ),  # session, user, instructors with 4 count subqueries
 }
