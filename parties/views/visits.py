@@ -158,7 +158,10 @@ def visit_edit(request: HttpRequest, pk: int) -> HttpResponse:
     visit = _get_visit_for_user(user, pk)
     if not visit_can_edit(visit, user):
         raise PermissionDenied
-    enterprises = enterprise_choices(user, visit.park_id)
+    # Its current enterprise stays a valid choice even if it has since been reassigned to someone else.
+    enterprises = (
+        enterprise_choices(user, visit.park_id) | Enterprise.objects.filter(pk=visit.enterprise_id)
+    ).order_by("name")
     existing_photos = list(visit.photos.all())
     if request.method == "POST":
         form = VisitForm(
