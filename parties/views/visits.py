@@ -378,7 +378,13 @@ def visit_report(request: HttpRequest) -> HttpResponse:
     if request.GET.get("export") == "xlsx":
         return xlsx_response(
             f"visits-{first:%Y-%m}",
-            [_("Instructor"), _("Visits"), _("Enterprises covered"), _("Overdue enterprises"), _("Open problems")],
+            [
+                _("Instructor"),
+                _("Number of visits"),
+                _("Enterprises covered"),
+                _("Overdue enterprises"),
+                _("Open problems"),
+            ],
             ((r.name, r.n_visits, r.n_covered, r.n_overdue, r.n_open) for r in rows),
         )
     return render(
@@ -387,6 +393,7 @@ def visit_report(request: HttpRequest) -> HttpResponse:
         {
             "rows": rows,
             "month": first,
+            "month_end": _next_month(first) - timedelta(days=1),
             "previous": (first - timedelta(days=1)).replace(day=1),
             "next": _next_month(first) if _next_month(first) <= today else None,
         },

@@ -101,3 +101,33 @@ def test_an_instructor_logs_a_visit_with_a_photo_on_a_phone(
     page.goto(live_server.url + "/org/my-enterprises/")
     card = page.locator("li.enterprise", has_text="传化公路港")
     assert "overdue" not in card.get_attribute("class")
+
+
+def test_the_office_pages_fit_a_phone_and_filter_without_javascript(
+    alice, ian, tree, media, phone_page, live_server, artifacts_dir
+):
+    from tests.parties.visit_matrix import make_visit
+
+    make_visit(ian, tree["e1"], problems=[{"description": "党员活动场地不足", "state": "open", "owner": "行政部"}])
+    make_visit(ian, tree["e1"], days_ago=40, kind="members")
+    page = phone_page
+    page.context.set_extra_http_headers({"Accept-Language": "zh-CN"})
+    page.route("**/*.js", lambda route: route.abort())  # everything must work without our script
+    sign_in(page, live_server, "alice")
+    for path, shot in (
+        ("/org/visits/", "visits-list-375.png"),
+        ("/org/visits/by-instructor/", "visits-report-375.png"),
+        ("/org/visits/problems/", "visits-problems-375.png"),
+    ):
+        page.goto(live_server.url + path)
+        _fits_the_phone(page)
+        page.screenshot(path=os.path.join(artifacts_dir, shot), full_page=True)
+    page.goto(live_server.url + "/org/visits/")
+    page.locator("details.filters summary").click()
+    page.check("input[name=open_problems]")
+    page.locator("details.filters button[type=submit]").click()
+    page.wait_for_url("**/org/visits/?*open_problems=on*")
+    assert page.locator("table.table tbody tr").count() == 1
+    page.goto(live_server.url + "/")
+    cards = page.locator(".cards").inner_text()
+    assert "本月已走访平台企业\n50%\n2 家中的 1 家" in cards  # 传化公路港 visited this month, 云集药业 not
