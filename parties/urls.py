@@ -21,5 +21,6 @@ urlpatterns += [
     path("visits/photos/<int:pk>/thumb/", visits.visit_photo_thumb, name="visit_photo_thumb"),
     path("visits/problems/", visits.open_problems, name="visit_problems"),
     path("visits/problems/<int:pk>/mediation/", visits.problem_handover, name="visit_problem_handover"),
+    path("visits/problems/<int:pk>/follow-up/", visits.problem_follow_up_view, name="visit_problem_follow_up"),
     path("visits/by-instructor/", visits.visit_report, name="visit_report"),
 ]

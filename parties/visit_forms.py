@@ -164,3 +164,8 @@ def enterprise_choices(user, park_id: int):
     if getattr(user, "role", None) == "park_admin":
         return Enterprise.objects.filter(park_id=park_id).order_by("name")
     return Enterprise.objects.visible_to(user).order_by("name")
+
+
+class FollowUpForm(forms.Form):
+    state = forms.ChoiceField(label=_("Follow-up"), choices=ProblemState.choices)
+    owner = forms.CharField(label=_("Owner"), max_length=60, required=False)

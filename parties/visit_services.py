@@ -233,6 +233,39 @@ def visit_update(
     return VisitRevision.objects.create(visit=visit, user=user, changes=diff)
 
 
+def problem_can_follow_up(problem: VisitProblem, user) -> bool:
+    """The follow-up outlives the 7-day edit window: the visit's instructor, a secretary who sees it, or a park
+    administrator may record it at any time (the caller has already checked the problem is visible)."""
+    if user.role in (Role.PARK_ADMIN, Role.SECRETARY):
+        return True
+    return user.role == Role.INSTRUCTOR and problem.visit.instructor.user_id == user.pk
+
+
+@transaction.atomic
+def problem_follow_up(*, problem: VisitProblem, user, state: str, owner: str) -> VisitRevision | None:
+    """Record a problem's new follow-up state and owner; the change goes into the visit's history."""
+    locked = VisitProblem.objects.select_for_update().select_related("visit__instructor").get(pk=problem.pk)
+    if not problem_can_follow_up(locked, user):
+        raise PermissionDenied
+    if state not in ProblemState.values:
+        raise ValidationError({"state": _("Choose a follow-up state.")})
+    owner = owner.strip()
+    diff = []
+    for field, new in (("state", state), ("owner", owner)):
+        old = getattr(locked, field)
+        if old != new:
+            diff.append({"field": f"problem_{field}", "item": locked.description, "old": old, "new": new})
+            setattr(locked, field, new)
+    if not diff:
+        return None
+    if locked.state == ProblemState.SOLVED and locked.solved_on is None:
+        locked.solved_on = max(timezone.localdate(), locked.opened_on)
+    elif locked.state != ProblemState.SOLVED:
+        locked.solved_on = None
+    locked.save()
+    return VisitRevision.objects.create(visit=locked.visit, user=user, changes=diff)
+
+
 # --- Handing a labour dispute to mediation -------------------------------------------------------------------
 def mediation_intake() -> Callable | None:
     """`mediation.services.case_intake_from_visit(*, problem, user)` if the mediation app provides it."""

@@ -28,12 +28,21 @@ from parties.models import (
     VisitProblem,
 )
 from parties.visit_filters import VisitFilter
-from parties.visit_forms import VisitForm, enterprise_choices, max_photos, problem_formset, problem_initial
+from parties.visit_forms import (
+    FollowUpForm,
+    VisitForm,
+    enterprise_choices,
+    max_photos,
+    problem_formset,
+    problem_initial,
+)
 from parties.visit_querysets import my_enterprises as my_enterprises_rows
 from parties.visit_querysets import overdue_cutoff
 from parties.visit_services import (
     instructor_of,
+    problem_can_follow_up,
     problem_can_hand_over,
+    problem_follow_up,
     problem_hand_to_mediation,
     visit_can_edit,
     visit_create,
@@ -135,7 +144,12 @@ def visit_detail(request: HttpRequest, pk: int) -> HttpResponse:
     visit = _get_visit_for_user(request.user, pk)
     problems = list(visit.problems.all())
     for problem in problems:
+        problem.visit = visit  # already loaded: no query per problem
         problem.can_hand_over = problem_can_hand_over(problem, request.user)
+        if problem_can_follow_up(problem, request.user):
+            problem.follow_up_form = FollowUpForm(
+                initial={"state": problem.state, "owner": problem.owner}, prefix=f"p{problem.pk}"
+            )
     revisions = list(visit.revisions.select_related("user"))
     for revision in revisions:
         revision.lines = [describe_change(c) for c in revision.changes]
@@ -241,6 +255,23 @@ def problem_handover(request: HttpRequest, pk: int) -> HttpResponse:
         messages.error(request, " ".join(exc.messages))
     else:
         messages.success(request, _("The dispute was handed to mediation."))
+    return redirect("parties:visit_detail", pk=problem.visit_id)
+
+
+@require_POST
+@role_required(*READERS)
+def problem_follow_up_view(request: HttpRequest, pk: int) -> HttpResponse:
+    problem = get_visible_or_404(VisitProblem.objects.select_related("visit__instructor"), request.user, pk=pk)
+    if not problem_can_follow_up(problem, request.user):
+        raise PermissionDenied
+    form = FollowUpForm(request.POST, prefix=f"p{problem.pk}")
+    if form.is_valid():
+        problem_follow_up(
+            problem=problem, user=request.user, state=form.cleaned_data["state"], owner=form.cleaned_data["owner"]
+        )
+        messages.success(request, _("Follow-up saved; it is kept in the visit's history."))
+    else:
+        messages.error(request, _("The follow-up was not saved: choose a state and keep the owner short."))
     return redirect("parties:visit_detail", pk=problem.visit_id)
 
 

@@ -148,3 +148,39 @@ def test_another_instructor_cannot_edit_or_see_the_visit(client, ian, tree, park
     client.force_login(other)
     assert client.get(reverse("parties:visit_edit", kwargs={"pk": visit.pk})).status_code == 404
     assert client.get(reverse("parties:visit_detail", kwargs={"pk": visit.pk})).status_code == 404
+
+
+@pytest.mark.django_db
+def test_the_follow_up_of_a_problem_can_be_recorded_after_the_edit_window(client, ian, sam, park, tree, visit):
+    from tests.conftest import make_user
+
+    problem = visit.problems.get()
+    url = reverse("parties:visit_problem_follow_up", kwargs={"pk": problem.pk})
+    detail = reverse("parties:visit_detail", kwargs={"pk": visit.pk})
+    with time_machine.travel(LOGGED + timedelta(days=20), tick=False):
+        client.force_login(ian)
+        assert "Update follow-up" in client.get(detail, **EN).content.decode()
+        response = client.post(url, {f"p{problem.pk}-state": "solved", f"p{problem.pk}-owner": "行政部"})
+        assert response.status_code == 302
+        problem.refresh_from_db()
+        assert problem.state == "solved" and str(problem.solved_on) == "2026-03-22"
+        client.force_login(sam)
+        client.post(url, {f"p{problem.pk}-state": "in_hand", f"p{problem.pk}-owner": "综合党委一"})
+        problem.refresh_from_db()
+        assert (problem.state, problem.owner, problem.solved_on) == ("in_hand", "综合党委一", None)
+        # Another instructor neither sees nor changes it; a bad state is refused.
+        other = make_user("ivy", "instructor", park)
+        tree["ins2"].user = other
+        tree["ins2"].save()
+        client.force_login(other)
+        assert client.post(url, {f"p{problem.pk}-state": "solved"}).status_code == 404
+        client.force_login(ian)
+        client.post(url, {f"p{problem.pk}-state": "bogus"})
+    problem.refresh_from_db()
+    assert problem.state == "in_hand"
+    changes = [(r.user.username, c["field"], c["new"]) for r in VisitRevision.objects.order_by("pk") for c in r.changes]
+    assert changes == [
+        ("ian", "problem_state", "solved"),
+        ("sam", "problem_state", "in_hand"),
+        ("sam", "problem_owner", "综合党委一"),
+    ]

@@ -123,6 +123,13 @@ CASES = {
         method="post",
         data=lambda w: {},
     ),
+    "parties:visit_problem_follow_up": Case(
+        # An empty form is refused with a message and a redirect back to the visit: nothing changes.
+        expect={"anonymous": 302, "instructor": 302, "secretary": 302, "park_admin": 302, "default": 403},
+        kwargs=lambda w: {"pk": w["problem"].pk},
+        method="post",
+        data=lambda w: {},
+    ),
     "parties:visit_report": Case(
         expect=OFFICE, budget=("park_admin", 3)
     ),  # session, user, instructors with 4 count subqueries
