@@ -64,14 +64,36 @@ def _problem_fields(data: dict, found_on: date) -> dict:
 
 
 def _save_photos(visit: Visit, photos: Sequence[CleanImage]) -> list[VisitPhoto]:
-    saved = []
-    for photo in photos:
-        row = VisitPhoto(visit=visit, width=photo.width, height=photo.height)
-        row.image.save(photo.image.name, photo.image, save=False)
-        row.thumbnail.save(photo.thumbnail.name, photo.thumbnail, save=False)
-        row.save()
-        saved.append(row)
+    """Write the files and their rows. Files are not transactional: if anything fails before the commit,
+    the files written so far are removed again, so a refused visit leaves nothing on disk."""
+    saved: list[VisitPhoto] = []
+    written: list = []
+    try:
+        for photo in photos:
+            row = VisitPhoto(visit=visit, width=photo.width, height=photo.height)
+            row.image.save(photo.image.name, photo.image, save=False)
+            written.append(row.image)
+            row.thumbnail.save(photo.thumbnail.name, photo.thumbnail, save=False)
+            written.append(row.thumbnail)
+            row.save()
+            saved.append(row)
+    except BaseException:
+        _delete_files(written)
+        raise
     return saved
+
+
+def _delete_files(files) -> None:
+    for field in files:
+        try:
+            field.storage.delete(field.name)
+        except OSError:
+            pass
+
+
+def _delete_photo_files_on_commit(photo: VisitPhoto) -> None:
+    files = [photo.image, photo.thumbnail]
+    transaction.on_commit(lambda: _delete_files(files))
 
 
 @transaction.atomic
@@ -220,6 +242,7 @@ def visit_update(
     if remove_photo_ids:
         for photo in visit.photos.filter(pk__in=list(remove_photo_ids)):
             diff.append({"field": "photo_removed", "old": photo.image.name.rsplit("/", 1)[-1]})
+            _delete_photo_files_on_commit(photo)
             photo.delete()
     if new_photos:
         if visit.photos.count() + len(new_photos) > max_photos():

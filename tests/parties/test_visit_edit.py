@@ -126,14 +126,16 @@ def test_an_edit_that_changes_nothing_leaves_no_revision(client, ian, visit):
 
 
 @pytest.mark.django_db
-def test_removing_a_photo_and_a_problem_is_recorded(client, ian, visit):
+def test_removing_a_photo_and_a_problem_is_recorded(client, ian, visit, django_capture_on_commit_callbacks):
     client.force_login(ian)
     photo = visit.photos.get()
     data = _form_data(visit, remove_photos=[photo.pk], **{"problems-0-DELETE": "on"})
-    with time_machine.travel(LOGGED + timedelta(days=2), tick=False):
+    with time_machine.travel(LOGGED + timedelta(days=2), tick=False), django_capture_on_commit_callbacks(execute=True):
         response = client.post(reverse("parties:visit_edit", kwargs={"pk": visit.pk}), data)
     assert response.status_code == 302
     assert not visit.photos.exists() and not visit.problems.exists()
+    assert not photo.image.storage.exists(photo.image.name)  # the files go with the row
+    assert not photo.thumbnail.storage.exists(photo.thumbnail.name)
     fields = sorted(c["field"] for c in VisitRevision.objects.get().changes)
     assert fields == ["photo_removed", "problem_removed"]
 
