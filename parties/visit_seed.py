@@ -175,6 +175,34 @@ def seed(*, park, size: str, out) -> None:
                 row.thumbnail.save(photo.thumbnail.name, photo.thumbnail, save=False)
                 row.save()
                 n_photos += 1
+        # The demo instructor logged a visit three days ago (still editable) at one of the platform's tenants,
+        # and found a labour dispute there; their platform enterprise itself is overdue.
+        demo = Instructor.objects.filter(park=park, user__username="demo-instructor").first()
+        tenant_ids = secondaries.get(
+            Enterprise.objects.filter(park=park, instructor=demo, kind="platform").values_list("pk", flat=True).first()
+        )
+        if demo and tenant_ids:
+            day = today - timedelta(days=3)
+            visit = Visit.objects.create(
+                park=park,
+                enterprise_id=tenant_ids[0],
+                instructor=demo,
+                author_id=demo.user_id,
+                date=day,
+                kind=VisitKind.DISPUTE_WARNING,
+                people_met="车队长、两名司机",
+                summary="听取司机关于运费结算的诉求，约定一周内再访。",
+                created_at=_logged_at(day),
+            )
+            VisitProblem.objects.create(
+                visit=visit,
+                description="司机反映运费结算拖欠两个月",
+                is_labour_dispute=True,
+                owner="车队长",
+                opened_on=day,
+            )
+            visits.append(visit)
+            problems.append(visit.problems.get())
         # Two visits were corrected after they were logged.
         for visit in recent[:2]:
             old = visit.people_met
