@@ -199,3 +199,22 @@ def test_the_visits_list_runs_the_same_queries_for_5_and_50_rows(client, alice, 
             response = client.get(url)
         assert len(response.context["page"].object_list) == size
     assert VisitProblem.objects.count() == 50
+
+
+@pytest.mark.django_db
+def test_huge_or_odd_numbers_in_the_address_are_not_a_500(client, alice, ian, tree, log):
+    big = "9" * 30
+    client.force_login(alice)
+    for query in (
+        {"enterprise_id": big},
+        {"enterprise_id": "1e400"},
+        {"instructor": big},
+        {"committee": big},
+        {"page": big},
+        {"month": "99999-99"},
+    ):
+        assert client.get(reverse("parties:visit_list"), query).status_code == 200, query
+        assert client.get(reverse("parties:visit_report"), query).status_code == 200, query
+    assert client.get(f"/org/visits/{big}/").status_code == 404
+    client.force_login(ian)
+    assert client.get(reverse("parties:visit_new"), {"enterprise": big}).status_code == 200
