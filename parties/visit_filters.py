@@ -15,7 +15,9 @@ class VisitFilter(django_filters.FilterSet):
         label=_("Instructor"), queryset=Instructor.objects.none(), empty_label=_("All instructors")
     )
     enterprise = django_filters.CharFilter(label=_("Enterprise"), method="filter_enterprise")
-    enterprise_id = django_filters.NumberFilter(field_name="enterprise_id", widget=forms.HiddenInput)
+    enterprise_id = django_filters.NumberFilter(
+        field_name="enterprise_id", widget=forms.HiddenInput, min_value=1, max_value=2**31 - 1, decimal_places=0
+    )
     committee = django_filters.ModelChoiceFilter(
         label=_("Committee"),
         queryset=Organisation.objects.none(),
