@@ -55,3 +55,60 @@ class VanguardPostAdmin(admin.ModelAdmin):
     list_select_related = ["member", "organisation"]
     search_fields = ["name", "member__name", "organisation__name"]
     raw_id_fields = ["organisation", "member"]
+
+
+# --- Visit logs (issue 3) ---
+from parties.models import Visit, VisitPhoto, VisitProblem, VisitRevision  # noqa: E402
+
+
+class VisitProblemInline(admin.TabularInline):
+    model = VisitProblem
+    extra = 0
+    fields = ["description", "is_labour_dispute", "state", "owner", "opened_on", "solved_on", "mediation_case_id"]
+    readonly_fields = ["mediation_case_id"]
+
+
+class VisitPhotoInline(admin.TabularInline):
+    model = VisitPhoto
+    extra = 0
+    fields = ["image", "thumbnail", "width", "height"]
+    readonly_fields = ["image", "thumbnail", "width", "height"]
+    can_delete = True
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False  # photos come through the visit form, which re-encodes them
+
+
+@admin.register(Visit)
+class VisitAdmin(admin.ModelAdmin):
+    list_display = ["date", "enterprise", "instructor", "kind", "created_at"]
+    list_filter = ["park", "kind", "date"]
+    search_fields = ["enterprise__name", "instructor__name", "people_met", "summary"]
+    raw_id_fields = ["enterprise", "instructor", "author"]
+    date_hierarchy = "date"
+    inlines = [VisitProblemInline, VisitPhotoInline]
+
+
+@admin.register(VisitProblem)
+class VisitProblemAdmin(admin.ModelAdmin):
+    list_display = ["description", "state", "owner", "opened_on", "is_labour_dispute", "mediation_case_id"]
+    list_filter = ["state", "is_labour_dispute", "visit__park"]
+    search_fields = ["description", "owner", "visit__enterprise__name"]
+    raw_id_fields = ["visit", "handed_by"]
+
+
+@admin.register(VisitPhoto)
+class VisitPhotoAdmin(admin.ModelAdmin):
+    list_display = ["image", "visit", "width", "height", "uploaded_at"]
+    list_filter = ["visit__park"]
+    search_fields = ["visit__enterprise__name"]
+    raw_id_fields = ["visit"]
+
+
+@admin.register(VisitRevision)
+class VisitRevisionAdmin(admin.ModelAdmin):
+    list_display = ["visit", "user", "at"]
+    list_filter = ["visit__park"]
+    search_fields = ["visit__enterprise__name", "user__username"]
+    raw_id_fields = ["visit", "user"]
+    readonly_fields = ["visit", "user", "at", "changes"]

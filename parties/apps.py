@@ -7,4 +7,5 @@ class PartiesConfig(AppConfig):
     verbose_name = _("Party organisation")
 
     def ready(self) -> None:
+        import parties.visit_dashboard  # noqa: F401  visit logs: navigation and cards
         from parties import dashboard  # noqa: F401  registers navigation and cards

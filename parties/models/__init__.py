@@ -23,3 +23,4 @@ __all__ = [
     "OrganisationKind",
     "VanguardPost",
 ]
+from parties.models.visits import ProblemState, Visit, VisitKind, VisitPhoto, VisitProblem, VisitRevision  # noqa: E402,F401

@@ -13,7 +13,7 @@ import time
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
-SEED_MODULES = ["parties.seed", "drivers_home.seed", "activities.seed", "mediation.seed"]
+SEED_MODULES = ["parties.seed", "parties.visit_seed", "drivers_home.seed", "activities.seed", "mediation.seed"]
 DEMO_PASSWORD = "demo-park-2026"
 
 

@@ -1,0 +1,489 @@
+"""The visit log: the instructor's phone pages and the office's lists, report and export."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.db.models import Count, Exists, IntegerField, OuterRef, Q, Subquery, Value
+from django.db.models.functions import Coalesce
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from parkportal.excel import xlsx_response
+from parkportal.roles import Role
+from parkportal.scoping import get_visible_or_404, role_required
+from parties.models import (
+    Enterprise,
+    Instructor,
+    ProblemState,
+    Visit,
+    VisitKind,
+    VisitPhoto,
+    VisitProblem,
+)
+from parties.visit_filters import VisitFilter
+from parties.visit_forms import (
+    FollowUpForm,
+    VisitForm,
+    enterprise_choices,
+    max_photos,
+    problem_formset,
+    problem_initial,
+)
+from parties.visit_querysets import my_enterprises as my_enterprises_rows
+from parties.visit_querysets import overdue_cutoff
+from parties.visit_services import (
+    instructor_of,
+    problem_can_follow_up,
+    problem_can_hand_over,
+    problem_follow_up,
+    problem_hand_to_mediation,
+    visit_can_edit,
+    visit_create,
+    visit_update,
+)
+
+OFFICE = (Role.PARK_ADMIN, Role.SECRETARY)
+READERS = (Role.PARK_ADMIN, Role.SECRETARY, Role.INSTRUCTOR)
+PAGE_SIZE = 50
+EXPORT_LIMIT = 50_000
+
+
+def _count(queryset, field: str = "pk"):
+    """A correlated COUNT(*) subquery (no join fan-out when several counts sit on one row)."""
+    return Coalesce(
+        Subquery(
+            queryset.order_by().values(field).annotate(n=Count("pk")).values("n")[:1], output_field=IntegerField()
+        ),
+        Value(0),
+    )
+
+
+def _with_counts(visits):
+    return visits.annotate(
+        n_problems=_count(VisitProblem.objects.filter(visit=OuterRef("pk")), "visit"),
+        n_open=_count(VisitProblem.objects.filter(visit=OuterRef("pk")).exclude(state=ProblemState.SOLVED), "visit"),
+        n_photos=_count(VisitPhoto.objects.filter(visit=OuterRef("pk")), "visit"),
+    )
+
+
+def _get_visit_for_user(user, pk: int) -> Visit:
+    return get_visible_or_404(
+        Visit.objects.select_related("enterprise", "enterprise__platform", "instructor", "author"), user, pk=pk
+    )
+
+
+# --- The instructor, on a phone -----------------------------------------------------------------------------
+@role_required(Role.INSTRUCTOR)
+def my_enterprises(request: HttpRequest) -> HttpResponse:
+    today = timezone.localdate()
+    rows = my_enterprises_rows(request.user, today)
+    overdue = sum(1 for r in rows if r.overdue)
+    return render(
+        request,
+        "parties/visits/my_enterprises.html",
+        {"rows": rows, "overdue": overdue, "today": today, "interval": overdue_cutoff(today)},
+    )
+
+
+@role_required(Role.INSTRUCTOR)
+def visit_new(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    if instructor_of(user) is None:
+        raise PermissionDenied
+    enterprises = enterprise_choices(user, user.park_id)
+    if request.method == "POST":
+        form = VisitForm(request.POST, request.FILES, enterprises=enterprises)
+        problems = problem_formset(data=request.POST)
+        if form.is_valid() and problems.is_valid():
+            data = form.cleaned_data
+            try:
+                visit = visit_create(
+                    user=user,
+                    enterprise=data["enterprise"],
+                    date=data["date"],
+                    kind=data["kind"],
+                    people_met=data["people_met"],
+                    summary=data["summary"],
+                    problems=[r for r in problems.rows() if not r["delete"]],
+                    photos=data["new_photos"],
+                )
+            except ValidationError as exc:
+                form.add_error(None, exc)
+            else:
+                messages.success(request, _("Visit logged."))
+                return redirect("parties:visit_detail", pk=visit.pk)
+    else:
+        initial = {"date": timezone.localdate(), "kind": VisitKind.ORGANISATIONAL_LIFE}
+        enterprise_id = request.GET.get("enterprise", "")
+        if enterprise_id.isdigit():
+            initial["enterprise"] = enterprises.filter(pk=int(enterprise_id)).first()
+        form = VisitForm(initial=initial, enterprises=enterprises)
+        problems = problem_formset()
+    return render(
+        request,
+        "parties/visits/form.html",
+        {
+            "form": form,
+            "problems": problems,
+            "visit": None,
+            "photos_lost": request.method == "POST",
+            "max_photos": max_photos(),
+        },
+    )
+
+
+@role_required(*READERS)
+def visit_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    visit = _get_visit_for_user(request.user, pk)
+    problems = list(visit.problems.all())
+    for problem in problems:
+        problem.visit = visit  # already loaded: no query per problem
+        problem.can_hand_over = problem_can_hand_over(problem, request.user)
+        if problem_can_follow_up(problem, request.user):
+            problem.follow_up_form = FollowUpForm(
+                initial={"state": problem.state, "owner": problem.owner}, prefix=f"p{problem.pk}"
+            )
+    revisions = list(visit.revisions.select_related("user"))
+    for revision in revisions:
+        revision.lines = [describe_change(c) for c in revision.changes]
+    return render(
+        request,
+        "parties/visits/detail.html",
+        {
+            "visit": visit,
+            "problems": problems,
+            "photos": list(visit.photos.all()),
+            "revisions": revisions,
+            "can_edit": visit_can_edit(visit, request.user),
+        },
+    )
+
+
+@role_required(Role.PARK_ADMIN, Role.INSTRUCTOR)
+def visit_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    user = request.user
+    visit = _get_visit_for_user(user, pk)
+    if not visit_can_edit(visit, user):
+        raise PermissionDenied
+    # Its current enterprise stays a valid choice even if it has since been reassigned to someone else.
+    enterprises = (
+        enterprise_choices(user, visit.park_id) | Enterprise.objects.filter(pk=visit.enterprise_id)
+    ).order_by("name")
+    existing_photos = list(visit.photos.all())
+    if request.method == "POST":
+        form = VisitForm(
+            request.POST, request.FILES, instance=visit, enterprises=enterprises, existing_photos=existing_photos
+        )
+        problems = problem_formset(data=request.POST, initial=problem_initial(visit), extra=2, can_delete=True)
+        if form.is_valid() and problems.is_valid():
+            data = form.cleaned_data
+            try:
+                revision = visit_update(
+                    visit=visit,
+                    user=user,
+                    changes={f: data[f] for f in ("enterprise", "date", "kind", "people_met", "summary")},
+                    problems=problems.rows(),
+                    new_photos=data["new_photos"],
+                    remove_photo_ids=data.get("remove_photos") or [],
+                )
+            except ValidationError as exc:
+                form.add_error(None, exc)
+            else:
+                if revision:
+                    messages.success(request, _("Changes saved; they are kept in the visit's history."))
+                else:
+                    messages.info(request, _("Nothing was changed."))
+                return redirect("parties:visit_detail", pk=visit.pk)
+    else:
+        form = VisitForm(instance=visit, enterprises=enterprises, existing_photos=existing_photos)
+        problems = problem_formset(initial=problem_initial(visit), extra=2, can_delete=True)
+    return render(
+        request,
+        "parties/visits/form.html",
+        {
+            "form": form,
+            "problems": problems,
+            "visit": visit,
+            "existing_photos": existing_photos,
+            "photos_lost": request.method == "POST",
+            "max_photos": max_photos(),
+        },
+    )
+
+
+def _photo_response(request: HttpRequest, pk: int, thumb: bool) -> FileResponse:
+    photo = get_visible_or_404(VisitPhoto.objects.all(), request.user, pk=pk)
+    field = photo.thumbnail if thumb else photo.image
+    try:
+        handle = field.open("rb")
+    except (FileNotFoundError, ValueError):
+        raise Http404 from None
+    response = FileResponse(handle, content_type="image/jpeg")
+    response["Cache-Control"] = "private, max-age=86400"
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+@role_required(*READERS)
+def visit_photo(request: HttpRequest, pk: int) -> FileResponse:
+    return _photo_response(request, pk, thumb=False)
+
+
+@role_required(*READERS)
+def visit_photo_thumb(request: HttpRequest, pk: int) -> FileResponse:
+    return _photo_response(request, pk, thumb=True)
+
+
+@require_POST
+@role_required(*READERS)
+def problem_handover(request: HttpRequest, pk: int) -> HttpResponse:
+    problem = get_visible_or_404(VisitProblem.objects.select_related("visit"), request.user, pk=pk)
+    if not problem_can_hand_over(problem, request.user):
+        if problem.handed_over:
+            return redirect("parties:visit_detail", pk=problem.visit_id)
+        raise Http404
+    try:
+        problem_hand_to_mediation(problem=problem, user=request.user)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, _("The dispute was handed to mediation."))
+    return redirect("parties:visit_detail", pk=problem.visit_id)
+
+
+@require_POST
+@role_required(*READERS)
+def problem_follow_up_view(request: HttpRequest, pk: int) -> HttpResponse:
+    problem = get_visible_or_404(VisitProblem.objects.select_related("visit__instructor"), request.user, pk=pk)
+    if not problem_can_follow_up(problem, request.user):
+        raise PermissionDenied
+    form = FollowUpForm(request.POST, prefix=f"p{problem.pk}")
+    if form.is_valid():
+        problem_follow_up(
+            problem=problem, user=request.user, state=form.cleaned_data["state"], owner=form.cleaned_data["owner"]
+        )
+        messages.success(request, _("Follow-up saved; it is kept in the visit's history."))
+    else:
+        messages.error(request, _("The follow-up was not saved: choose a state and keep the owner short."))
+    return redirect("parties:visit_detail", pk=problem.visit_id)
+
+
+# --- Park staff and secretaries, in a browser ---------------------------------------------------------------
+@role_required(*READERS)
+def visit_list(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    filterset = VisitFilter(request.GET or None, queryset=Visit.objects.visible_to(user), user=user)
+    visits = filterset.qs.order_by("-date", "-pk")
+    if request.GET.get("export") == "xlsx":
+        return _export(visits)
+    return render(
+        request, "parties/visits/list.html", {"filter": filterset, "page": _page(visits, request.GET.get("page"))}
+    )
+
+
+def _page(visits, number):
+    """One page: its ids first (an index walk, however deep the page), then those rows with their counts.
+
+    Queries: count, page ids, page rows (with enterprise, platform, instructor and three count subqueries).
+    """
+    page = Paginator(visits.values_list("pk", flat=True), PAGE_SIZE).get_page(number)
+    ids = list(page.object_list)
+    rows = _with_counts(
+        Visit.objects.filter(pk__in=ids).select_related("enterprise", "enterprise__platform", "instructor")
+    )
+    by_id = {v.pk: v for v in rows} if ids else {}
+    page.object_list = [by_id[pk] for pk in ids if pk in by_id]
+    return page
+
+
+def _export(visits) -> HttpResponse:
+    """The filtered list as a workbook. Queries: problem counts, photo counts, then the rows as tuples."""
+    kinds = dict(VisitKind.choices)
+    ids = visits.order_by().values("pk")
+    problems = {
+        row["visit"]: row
+        for row in VisitProblem.objects.filter(visit__in=ids)
+        .values("visit")
+        .annotate(n=Count("pk"), open=Count("pk", filter=~Q(state=ProblemState.SOLVED)))
+        .order_by()
+    }
+    photos = dict(
+        VisitPhoto.objects.filter(visit__in=ids).values("visit").annotate(n=Count("pk")).values_list("visit", "n")
+    )
+    headers = [
+        _("Date"),
+        _("Enterprise"),
+        _("Platform enterprise"),
+        _("Instructor"),
+        _("Kind of visit"),
+        _("People met"),
+        _("What was done"),
+        _("Problems"),
+        _("Open problems"),
+        _("Photos"),
+    ]
+    none = {"n": 0, "open": 0}
+    rows = (
+        (
+            day,
+            enterprise,
+            platform or "",
+            instructor,
+            str(kinds.get(kind, kind)),
+            people,
+            summary,
+            problems.get(pk, none)["n"],
+            problems.get(pk, none)["open"],
+            photos.get(pk, 0),
+        )
+        for pk, day, enterprise, platform, instructor, kind, people, summary in visits[:EXPORT_LIMIT]
+        .values_list(
+            "pk",
+            "date",
+            "enterprise__name",
+            "enterprise__platform__name",
+            "instructor__name",
+            "kind",
+            "people_met",
+            "summary",
+        )
+        .iterator(chunk_size=2000)
+    )
+    return xlsx_response("visits", headers, rows, title=_("Visits"))
+
+
+def _month(value: str, today: date) -> date:
+    try:
+        year, month = (int(p) for p in value.split("-"))
+        return date(year, month, 1)
+    except (ValueError, TypeError):
+        return today.replace(day=1)
+
+
+def _next_month(first: date) -> date:
+    return (first + timedelta(days=32)).replace(day=1)
+
+
+@role_required(*OFFICE)
+def visit_report(request: HttpRequest) -> HttpResponse:
+    """Per instructor, for one month: visits, enterprises covered, overdue enterprises, open problems (1 query)."""
+    user = request.user
+    today = timezone.localdate()
+    first = _month(request.GET.get("month", ""), today)
+    end = min(_next_month(first) - timedelta(days=1), today) if first <= today else first
+    cutoff = end - timedelta(days=_interval())
+    scoped = Visit.objects.visible_to(user)
+    month = scoped.filter(instructor=OuterRef("pk"), date__gte=first, date__lte=end)
+    recent = Visit.objects.filter(enterprise=OuterRef("pk"), date__gt=cutoff, date__lte=end)
+    overdue = (
+        Enterprise.objects.visible_to(user).filter(instructor=OuterRef("pk"), kind="platform").exclude(Exists(recent))
+    )
+    open_problems = VisitProblem.objects.visible_to(user).filter(visit__instructor=OuterRef("pk")).still_open()
+    rows = (
+        Instructor.objects.visible_to(user)
+        .filter(active=True)
+        .annotate(
+            n_visits=_count(month, "instructor"),
+            n_covered=Coalesce(
+                Subquery(
+                    month.order_by()
+                    .values("instructor")
+                    .annotate(n=Count("enterprise", distinct=True))
+                    .values("n")[:1],
+                    output_field=IntegerField(),
+                ),
+                Value(0),
+            ),
+            n_overdue=_count(overdue, "instructor"),
+            n_open=_count(open_problems, "visit__instructor"),
+        )
+        .order_by("name")
+    )
+    if request.GET.get("export") == "xlsx":
+        return xlsx_response(
+            f"visits-{first:%Y-%m}",
+            [
+                _("Instructor"),
+                _("Number of visits"),
+                _("Enterprises covered"),
+                _("Overdue enterprises"),
+                _("Open problems"),
+            ],
+            ((r.name, r.n_visits, r.n_covered, r.n_overdue, r.n_open) for r in rows),
+        )
+    return render(
+        request,
+        "parties/visits/report.html",
+        {
+            "rows": rows,
+            "month": first,
+            "month_end": _next_month(first) - timedelta(days=1),
+            "previous": (first - timedelta(days=1)).replace(day=1),
+            "next": _next_month(first) if _next_month(first) <= today else None,
+        },
+    )
+
+
+def _interval() -> int:
+    from parties.visit_querysets import interval_days
+
+    return interval_days()
+
+
+@role_required(*OFFICE)
+def open_problems(request: HttpRequest) -> HttpResponse:
+    problems = (
+        VisitProblem.objects.visible_to(request.user)
+        .still_open()
+        .select_related("visit", "visit__enterprise", "visit__instructor")
+        .order_by("opened_on", "pk")
+    )
+    page = Paginator(problems, PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "parties/visits/problems.html", {"page": page, "today": timezone.localdate()})
+
+
+# --- History ----------------------------------------------------------------------------------------------------
+def describe_change(change: dict) -> dict:
+    """A revision entry as the visit page shows it: label, item, old and new values in the reader's language."""
+    labels = {
+        "enterprise": _("Enterprise"),
+        "date": _("Date of visit"),
+        "kind": _("Kind of visit"),
+        "people_met": _("People met"),
+        "summary": _("What was done"),
+        "problem_added": _("Problem added"),
+        "problem_removed": _("Problem removed"),
+        "problem_description": _("Problem"),
+        "problem_is_labour_dispute": _("Labour dispute"),
+        "problem_state": _("Follow-up"),
+        "problem_owner": _("Owner"),
+        "photo_added": _("Photo added"),
+        "photo_removed": _("Photo removed"),
+    }
+    field = change.get("field", "")
+    values = {}
+    if field == "kind":
+        values = dict(VisitKind.choices)
+    elif field == "problem_state":
+        values = dict(ProblemState.choices)
+    elif field == "problem_is_labour_dispute":
+        values = {"1": _("yes"), "0": _("no")}
+
+    def show(value):
+        if value is None:
+            return ""
+        return str(values.get(value, value))
+
+    return {
+        "label": labels.get(field, field),
+        "item": change.get("item", "") if field.startswith("problem_") and field not in ("problem_added",) else "",
+        "old": show(change.get("old")),
+        "new": show(change.get("new")),
+    }

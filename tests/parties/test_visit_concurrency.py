@@ -1,0 +1,80 @@
+"""Two people acting at once: one mediation case per dispute, and no edit lost from the history (PostgreSQL)."""
+
+from __future__ import annotations
+
+import sys
+import threading
+import time
+import types
+
+import pytest
+from django.db import connection
+
+from parties.models import VisitRevision
+from parties.visit_services import problem_hand_to_mediation, visit_update
+from tests.parties.visit_matrix import make_visit
+
+pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
+
+
+def _run_together(*targets) -> list[BaseException]:
+    barrier = threading.Barrier(len(targets))
+    errors: list[BaseException] = []
+
+    def wrap(target):
+        def run():
+            try:
+                barrier.wait()
+                target()
+            except BaseException as exc:  # noqa: BLE001  reported to the test
+                errors.append(exc)
+            finally:
+                connection.close()
+
+        return run
+
+    threads = [threading.Thread(target=wrap(t)) for t in targets]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    return errors
+
+
+def test_two_clicks_at_once_open_one_mediation_case(monkeypatch, ian, alice, sam, tree):
+    visit = make_visit(
+        ian, tree["e1"], problems=[{"description": "欠薪纠纷", "state": "open", "is_labour_dispute": True}]
+    )
+    problem = visit.problems.get()
+    calls = []
+
+    def case_intake_from_visit(*, problem, user):
+        calls.append(user.username)
+        time.sleep(0.3)  # the other click arrives while this one is still opening the case
+        return 900 + len(calls)
+
+    module = types.ModuleType("mediation.services")
+    module.case_intake_from_visit = case_intake_from_visit
+    monkeypatch.setitem(sys.modules, "mediation.services", module)
+
+    errors = _run_together(
+        lambda: problem_hand_to_mediation(problem=problem, user=alice),
+        lambda: problem_hand_to_mediation(problem=problem, user=sam),
+    )
+    assert errors == []
+    assert len(calls) == 1
+    problem.refresh_from_db()
+    assert problem.mediation_case_id == 901
+
+
+def test_two_edits_at_once_both_land_and_both_are_in_the_history(ian, alice, tree):
+    visit = make_visit(ian, tree["e1"])
+    errors = _run_together(
+        lambda: visit_update(visit=visit, user=ian, changes={"summary": "补充了会议记录检查情况。"}),
+        lambda: visit_update(visit=visit, user=alice, changes={"people_met": "王经理、工会主席"}),
+    )
+    assert errors == []
+    visit.refresh_from_db()
+    assert (visit.summary, visit.people_met) == ("补充了会议记录检查情况。", "王经理、工会主席")
+    fields = sorted(c["field"] for r in VisitRevision.objects.filter(visit=visit) for c in r.changes)
+    assert fields == ["people_met", "summary"]

@@ -1,0 +1,220 @@
+"""The office's pages: filtered list and its export, report per instructor and month, open problems, the card;
+and the instructor's "my enterprises"."""
+
+from __future__ import annotations
+
+import io
+from datetime import timedelta
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone
+from openpyxl import load_workbook
+
+from parkportal.registry import cards_for
+from parties.models import Enterprise, EnterpriseKind, Visit, VisitProblem
+from tests.conftest import make_user
+from tests.parties.visit_matrix import link_instructor, make_visit
+
+EN = {"HTTP_ACCEPT_LANGUAGE": "en"}
+
+
+@pytest.fixture(autouse=True)
+def media(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+
+
+@pytest.fixture
+def ivy(park, tree):
+    user = make_user("ivy", "instructor", park)
+    link_instructor(user, tree["ins2"])
+    return user
+
+
+@pytest.fixture
+def log(ian, ivy, tree):
+    today = timezone.localdate()
+    first = today.replace(day=1)
+    return {
+        "recent": make_visit(
+            ian, tree["e1"], problems=[{"description": "场地不足", "state": "open", "owner": "行政部"}]
+        ),
+        "old": make_visit(
+            ian,
+            tree["e1"],
+            days_ago=(today - first).days + 40,
+            kind="members",
+            problems=[{"description": "入党积极分子培养滞后", "state": "in_hand", "owner": "支部书记"}],
+        ),
+        "ivy": make_visit(ivy, tree["e2"], days_ago=2, problems=[{"description": "已解决的问题", "state": "solved"}]),
+    }
+
+
+@pytest.mark.django_db
+def test_filters_narrow_the_list(client, alice, tree, log):
+    client.force_login(alice)
+    url = reverse("parties:visit_list")
+
+    def shown(**params) -> set[int]:
+        response = client.get(url, params, **EN)
+        assert response.status_code == 200
+        return {v.pk for v in response.context["page"].object_list}
+
+    assert shown() == {log["recent"].pk, log["old"].pk, log["ivy"].pk}
+    assert shown(instructor=tree["ins2"].pk) == {log["ivy"].pk}
+    assert shown(enterprise="传化") == {log["recent"].pk, log["old"].pk}
+    assert shown(enterprise_id=tree["e2"].pk) == {log["ivy"].pk}
+    assert shown(committee=tree["g1"].pk) == {log["recent"].pk, log["old"].pk}
+    assert shown(kind="members") == {log["old"].pk}
+    assert shown(date_from=(timezone.localdate() - timedelta(days=5)).isoformat()) == {log["recent"].pk, log["ivy"].pk}
+    assert shown(date_to=(timezone.localdate() - timedelta(days=30)).isoformat()) == {log["old"].pk}
+    assert shown(open_problems="on") == {log["recent"].pk, log["old"].pk}
+    # Nonsense in the query string is ignored or reported, never a 500.
+    assert (
+        client.get(url, {"date_from": "notadate", "instructor": "x", "committee": "999999", "page": "zz"}).status_code
+        == 200
+    )
+
+
+@pytest.mark.django_db
+def test_the_export_is_the_list_as_filtered(client, alice, tree, log):
+    client.force_login(alice)
+    response = client.get(reverse("parties:visit_list"), {"enterprise": "传化", "export": "xlsx"}, **EN)
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("application/vnd.openxmlformats")
+    sheet = load_workbook(io.BytesIO(response.content)).worksheets[0]
+    rows = list(sheet.iter_rows(values_only=True))
+    assert rows[0][:4] == ("Date", "Enterprise", "Platform enterprise", "Instructor")
+    assert len(rows) == 3
+    assert {r[1] for r in rows[1:]} == {"传化公路港"}
+    assert {r[8] for r in rows[1:]} == {1}  # one open problem each
+
+
+@pytest.mark.django_db
+def test_the_report_per_instructor_and_month(client, alice, sam, tree, log):
+    client.force_login(alice)
+    response = client.get(reverse("parties:visit_report"), **EN)
+    rows = {r.name: r for r in response.context["rows"]}
+    one, two = rows["指导员一"], rows["指导员二"]
+    assert (one.n_visits, one.n_covered, one.n_overdue, one.n_open) == (1, 1, 0, 2)
+    assert (two.n_visits, two.n_covered, two.n_overdue, two.n_open) == (1, 1, 0, 0)
+    # The month of the old visit: one visit, and the enterprise was not overdue then either.
+    old_month = log["old"].date.strftime("%Y-%m")
+    rows = {r.name: r for r in client.get(reverse("parties:visit_report"), {"month": old_month}).context["rows"]}
+    assert rows["指导员一"].n_visits == 1 and rows["指导员二"].n_visits == 0
+    assert rows["指导员二"].n_overdue == 1  # 云集药业 had no visit in the 30 days before that month's end
+    # A secretary sees only the instructors and visits of their subtree.
+    client.force_login(sam)
+    names = [r.name for r in client.get(reverse("parties:visit_report")).context["rows"]]
+    assert names == ["指导员一"]
+    xlsx = client.get(reverse("parties:visit_report"), {"export": "xlsx"})
+    assert xlsx.status_code == 200
+
+
+@pytest.mark.django_db
+def test_open_problems_oldest_first_with_their_owners(client, alice, log):
+    client.force_login(alice)
+    response = client.get(reverse("parties:visit_problems"), **EN)
+    problems = list(response.context["page"].object_list)
+    assert [p.description for p in problems] == ["入党积极分子培养滞后", "场地不足"]
+    html = response.content.decode()
+    assert "支部书记" in html and "行政部" in html and "已解决的问题" not in html
+
+
+@pytest.mark.django_db
+def test_the_dashboard_card_shows_the_share_of_platforms_visited_this_month(alice, sam, tree, log):
+    with CaptureQueriesContext(connection) as ctx:
+        cards = {str(c.title): c for c in cards_for(alice) if c.group == "visits"}
+    card = cards["Platform enterprises visited this month"]
+    assert card.value == "100%" and card.note == "2 of 2"
+    assert cards["Open problems from visits"].value == 2
+    n = len(ctx.captured_queries)
+    # More platforms, none visited: same number of queries, lower share.
+    Enterprise.objects.bulk_create(
+        Enterprise(park=tree["e1"].park, name=f"平台{i}", kind=EnterpriseKind.PLATFORM) for i in range(20)
+    )
+    with CaptureQueriesContext(connection) as ctx:
+        cards = {str(c.title): c for c in cards_for(alice) if c.group == "visits"}
+    assert cards["Platform enterprises visited this month"].value == "9%"
+    assert len(ctx.captured_queries) == n
+
+
+@pytest.mark.django_db
+def test_my_enterprises_marks_overdue_platforms_and_lists_secondaries_under_them(client, ian, tree, park):
+    tenant = Enterprise.objects.create(park=park, name="入驻企业甲", kind=EnterpriseKind.SECONDARY, platform=tree["e1"])
+    client.force_login(ian)
+    rows = client.get(reverse("parties:my_enterprises"), **EN).context["rows"]
+    assert [(r.name, r.overdue, r.days_since) for r in rows] == [
+        ("传化公路港", True, None),
+        ("入驻企业甲", False, None),
+    ]
+    make_visit(ian, tree["e1"], days_ago=31)
+    make_visit(ian, tenant, days_ago=3)
+    response = client.get(reverse("parties:my_enterprises"), **EN)
+    rows = response.context["rows"]
+    assert [(r.name, r.overdue, r.days_since) for r in rows] == [("传化公路港", True, 31), ("入驻企业甲", False, 3)]
+    html = response.content.decode()
+    assert "Overdue" in html and "31 days ago" in html
+    assert f"?enterprise={tenant.pk}" in html  # "log a visit" opens with the enterprise chosen
+    make_visit(ian, tree["e1"], days_ago=30)
+    rows = client.get(reverse("parties:my_enterprises")).context["rows"]
+    assert rows[0].overdue is False
+
+
+@pytest.mark.django_db
+def test_my_enterprises_runs_the_same_queries_for_5_and_50_enterprises(
+    client, ian, tree, park, django_assert_num_queries
+):
+    client.force_login(ian)
+    url = reverse("parties:my_enterprises")
+    client.get(url)  # warm the session
+    made = 0
+    for size in (5, 50):
+        tenants = Enterprise.objects.bulk_create(
+            Enterprise(park=park, name=f"入驻{made + i}", kind=EnterpriseKind.SECONDARY, platform=tree["e1"])
+            for i in range(size - made)
+        )
+        for tenant in tenants:
+            make_visit(ian, tenant, days_ago=made % 40)
+            made += 1
+        # Queries: session, user, enterprises with Max(visit date) — one query for every row.
+        with django_assert_num_queries(3):
+            response = client.get(url)
+        assert len(response.context["rows"]) == size + 1
+
+
+@pytest.mark.django_db
+def test_the_visits_list_runs_the_same_queries_for_5_and_50_rows(client, alice, ian, tree, django_assert_num_queries):
+    client.force_login(alice)
+    url = reverse("parties:visit_list")
+    client.get(url)
+    for size in (5, 50):
+        while Visit.objects.count() < size:
+            make_visit(ian, tree["e1"], problems=[{"description": "问题", "state": "open"}])
+        # Queries: session, user, instructors (filter choices), committees (filter choices),
+        # count, the page's ids, the page's visits with their problem and photo counts as subqueries.
+        with django_assert_num_queries(7):
+            response = client.get(url)
+        assert len(response.context["page"].object_list) == size
+    assert VisitProblem.objects.count() == 50
+
+
+@pytest.mark.django_db
+def test_huge_or_odd_numbers_in_the_address_are_not_a_500(client, alice, ian, tree, log):
+    big = "9" * 30
+    client.force_login(alice)
+    for query in (
+        {"enterprise_id": big},
+        {"enterprise_id": "1e400"},
+        {"instructor": big},
+        {"committee": big},
+        {"page": big},
+        {"month": "99999-99"},
+    ):
+        assert client.get(reverse("parties:visit_list"), query).status_code == 200, query
+        assert client.get(reverse("parties:visit_report"), query).status_code == 200, query
+    assert client.get(f"/org/visits/{big}/").status_code == 404
+    client.force_login(ian)
+    assert client.get(reverse("parties:visit_new"), {"enterprise": big}).status_code == 200
