@@ -8,7 +8,7 @@ from django.urls import reverse
 from parkportal.roles import Role
 from tests.conftest import make_user
 from tests.matrix import ROLES
-from tests.parties import matrix
+from tests.parties import matrix, visit_matrix
 
 pytestmark = pytest.mark.django_db
 
@@ -29,8 +29,9 @@ def test_every_parties_url_has_a_case():
     names = {
         f"parties:{name}" for name in get_resolver().namespace_dict["parties"][1].reverse_dict if isinstance(name, str)
     }
-    mine = {name for name in names if "visit" not in name}
-    assert mine <= set(matrix.CASES)
+    # The visit pages declare theirs in visit_matrix.py.
+    missing = names - set(matrix.CASES) - set(visit_matrix.CASES)
+    assert not missing, missing
 
 
 def _request(client, world, name, case):
