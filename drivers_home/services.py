@@ -97,16 +97,14 @@ def checkin_create(*, driver: User, site: Site, via: str = CheckIn.Via.SELF, now
     would count once. The lock gives an exact sliding window ("within 2 hours of the last check-in"),
     correct at every boundary, and the window stays a setting instead of being frozen into a migration.
     """
-    now = now or timezone.now()
     profile = DriverProfile.objects.select_for_update().filter(user=driver).first()
     if profile is None:
         raise ValidationError(_("Complete your driver profile before checking in."))
+    # The clock is read only once the lock is held: a request that waited must not compare against a
+    # time older than the check-in that made it wait (no upper bound on `created` for the same reason).
+    now = now or timezone.now()
     window = settings.PORTAL_RULES["CHECKIN_WINDOW"]
-    existing = (
-        CheckIn.objects.filter(driver=driver, site=site, created__gt=now - window, created__lte=now)
-        .order_by("-created")
-        .first()
-    )
+    existing = CheckIn.objects.filter(driver=driver, site=site, created__gt=now - window).order_by("-created").first()
     if existing is not None:
         return existing, False
     checkin = CheckIn.objects.create(driver=driver, site=site, created=now, via=via)

@@ -6,8 +6,8 @@ app_name = "drivers_home"
 
 urlpatterns = [
     # The driver, on his phone
-    path("s/<str:token>/", driver.site_page, name="site"),
-    path("s/<str:token>/checkin/", driver.checkin, name="checkin"),
+    path("s/<slug:token>/", driver.site_page, name="site"),
+    path("s/<slug:token>/checkin/", driver.checkin, name="checkin"),
     path("checkin/<int:pk>/", driver.checkin_detail, name="checkin_detail"),
     path("profile/", driver.profile, name="profile"),
     path("privacy/", driver.privacy, name="privacy"),

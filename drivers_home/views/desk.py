@@ -43,7 +43,7 @@ def desk_today(request: HttpRequest, pk: int) -> HttpResponse:
 @role_required(Role.DESK)
 def desk_checkin(request: HttpRequest, pk: int) -> HttpResponse:
     site = _get_site_for_user(request.user, pk)
-    form = DeskCheckInForm(request.POST or None)
+    form = DeskCheckInForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:

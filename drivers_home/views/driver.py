@@ -26,6 +26,8 @@ from parkportal.scoping import get_visible_or_404, role_required
 
 def _site_by_token(token: str) -> Site:
     # The token is the only key: a wrong, forged or retired poster answers 404.
+    if not 8 <= len(token) <= 32:
+        raise Http404
     return get_object_or_404(Site.objects.select_related("park").prefetch_related("services"), token=token, active=True)
 
 
@@ -69,7 +71,11 @@ def site_url(site: Site) -> str:
 @role_required(Role.DRIVER)
 def checkin_detail(request: HttpRequest, pk: int) -> HttpResponse:
     item = get_visible_or_404(CheckIn.objects.select_related("site"), request.user, pk=pk)
-    form = ServicesForm(request.POST or None, site=item.site, initial={"services": list(item.services.all())})
+    form = ServicesForm(
+        request.POST if request.method == "POST" else None,
+        site=item.site,
+        initial={"services": list(item.services.all())},
+    )
     if request.method == "POST" and form.is_valid():
         services.checkin_set_services(checkin=item, services=form.cleaned_data["services"])
         messages.success(request, _("Thank you, noted."))
@@ -80,7 +86,7 @@ def checkin_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @role_required(Role.DRIVER)
 def profile(request: HttpRequest) -> HttpResponse:
     instance = _profile(request.user)
-    form = DriverProfileForm(request.POST or None, instance=instance)
+    form = DriverProfileForm(request.POST if request.method == "POST" else None, instance=instance)
     next_url = request.POST.get("next") or request.GET.get("next") or ""
     if not url_has_allowed_host_and_scheme(next_url, allowed_hosts={request.get_host()}):
         next_url = ""
@@ -149,7 +155,7 @@ def floating_request(request: HttpRequest) -> HttpResponse:
     """ "I am a party member": sent to the park of the driver's latest check-in."""
     last = CheckIn.objects.visible_to(request.user).select_related("site__park").order_by("-created").first()
     waiting = FloatingMemberRequest.objects.visible_to(request.user).pending().first()
-    form = FloatingRequestForm(request.POST or None)
+    form = FloatingRequestForm(request.POST if request.method == "POST" else None)
     if request.method == "POST":
         if last is None:
             raise Http404

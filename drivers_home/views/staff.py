@@ -116,7 +116,7 @@ def _get_floating_for_user(user, pk: int) -> FloatingMemberRequest:
 def floating_detail(request: HttpRequest, pk: int) -> HttpResponse:
     item = _get_floating_for_user(request.user, pk)
     log_access(request.user, item.driver)
-    form = AcceptFloatingForm(request.POST or None, user=request.user)
+    form = AcceptFloatingForm(request.POST if request.method == "POST" else None, user=request.user)
     if request.method == "POST" and form.is_valid():
         try:
             services.floating_request_accept(
