@@ -124,6 +124,18 @@ class PeriodForm(forms.Form):
 
     MAX_DAYS = 3 * 366
 
+    def _clean_year(self, name):
+        value = self.cleaned_data.get(name)
+        if value and not 2000 <= value.year <= 2100:
+            raise ValidationError(_("Enter a date between 2000 and 2100."))
+        return value
+
+    def clean_start(self):
+        return self._clean_year("start")
+
+    def clean_end(self):
+        return self._clean_year("end")
+
     def period(self):
         """(start, end) inclusive; the last 30 days when not given or invalid."""
         today = timezone.localdate()
