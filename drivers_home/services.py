@@ -20,6 +20,7 @@ from drivers_home.models import (
     ConsentMethod,
     DailyStat,
     DriverProfile,
+    DriverYear,
     FloatingMemberRequest,
     Service,
     Site,
@@ -109,7 +110,23 @@ def checkin_create(*, driver: User, site: Site, via: str = CheckIn.Via.SELF, now
         return existing, False
     checkin = CheckIn.objects.create(driver=driver, site=site, created=now, via=via)
     stats_add(_stat_rows(now, site.pk, profile))
+    driver_year_mark(park_id=site.park_id, driver_id=driver.pk, day=timezone.localtime(now).date())
     return checkin, True
+
+
+def driver_year_mark(*, park_id: int, driver_id: int, day) -> None:
+    """Set the bit of `day` in the driver's DriverYear row (one atomic upsert)."""
+    table = connection.ops.quote_name(DriverYear._meta.db_table)
+    month = f"m{day.month}"
+    sql = (
+        f"INSERT INTO {table} (park_id, driver_id, year, m1, m2, m3, m4, m5, m6, m7, m8, m9, m10, m11, m12) "
+        f"VALUES (%s, %s, %s, {', '.join('%s' for _ in range(12))}) "
+        f"ON CONFLICT (park_id, driver_id, year) DO UPDATE SET {month} = {table}.{month} | EXCLUDED.{month}"
+    )
+    bits = [0] * 12
+    bits[day.month - 1] = 1 << (day.day - 1)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [park_id, driver_id, day.year, *bits])
 
 
 @transaction.atomic
@@ -352,6 +369,10 @@ def checkins_anonymise(*, before: datetime, batch: int = 50_000) -> int:
                 .values_list("pk", flat=True)[:batch]
             )
             if not ids:
+                # Whole years before the cut-off lose their driver too (the visiting days stay, anonymous).
+                DriverYear.objects.filter(year__lt=timezone.localtime(before).year, driver__isnull=False).update(
+                    driver=None
+                )
                 return total
             total += CheckIn.objects.filter(pk__in=ids).update(driver=None)
 
@@ -398,4 +419,44 @@ def stats_rebuild(*, site_ids: list[int]) -> int:
         for r in ticked
     )
     DailyStat.objects.bulk_create(rows, batch_size=5000)
+    driver_years_rebuild(site_ids=site_ids)
     return len(rows)
+
+
+def driver_years_rebuild(*, site_ids: list[int]) -> None:
+    """Recompute DriverYear for the parks of `site_ids` from their check-ins (anonymised ones are lost)."""
+    park_ids = list(Site.objects.filter(pk__in=site_ids).values_list("park_id", flat=True).distinct())
+    DriverYear.objects.filter(park_id__in=park_ids).delete()
+    table = connection.ops.quote_name(DriverYear._meta.db_table)
+    if connection.vendor == "postgresql":
+        tz = timezone.get_current_timezone_name()
+        local = "(c.created AT TIME ZONE %s)"
+        months = ", ".join(
+            f"COALESCE(BIT_OR(CASE WHEN EXTRACT(MONTH FROM {local}) = {m} "
+            f"THEN 1 << (EXTRACT(DAY FROM {local})::int - 1) END), 0)"
+            for m in range(1, 13)
+        )
+        sql = (
+            f"INSERT INTO {table} (park_id, driver_id, year, m1, m2, m3, m4, m5, m6, m7, m8, m9, m10, m11, m12) "
+            f"SELECT s.park_id, c.driver_id, EXTRACT(YEAR FROM {local})::int, {months} "
+            f"FROM {CheckIn._meta.db_table} c JOIN {Site._meta.db_table} s ON s.id = c.site_id "
+            f"WHERE s.park_id = ANY(%s) AND c.driver_id IS NOT NULL GROUP BY 1, 2, 3"
+        )
+        params = [tz] * (1 + 12 * 2) + [park_ids]
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+        return
+    years: dict[tuple, list[int]] = {}
+    for park_id, driver_id, created in CheckIn.objects.filter(
+        site__park_id__in=park_ids, driver__isnull=False
+    ).values_list("site__park_id", "driver_id", "created"):
+        day = timezone.localtime(created).date()
+        bits = years.setdefault((park_id, driver_id, day.year), [0] * 12)
+        bits[day.month - 1] |= 1 << (day.day - 1)
+    DriverYear.objects.bulk_create(
+        [
+            DriverYear(park_id=p, driver_id=d, year=y, **{f"m{i + 1}": b for i, b in enumerate(bits)})
+            for (p, d, y), bits in years.items()
+        ],
+        batch_size=5000,
+    )

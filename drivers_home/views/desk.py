@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from drivers_home import services, stats
 from drivers_home.forms import DeskCheckInForm
 from drivers_home.models import Site
+from drivers_home.views.driver import rules_context
 from parkportal.roles import Role
 from parkportal.scoping import get_visible_or_404, role_required
 
@@ -69,4 +70,4 @@ def desk_checkin(request: HttpRequest, pk: int) -> HttpResponse:
             else:
                 messages.success(request, _("Checked in."))
             return redirect("drivers_home:desk_today", pk=site.pk)
-    return render(request, "drivers_home/desk_checkin.html", {"site": site, "form": form})
+    return render(request, "drivers_home/desk_checkin.html", {"site": site, "form": form, **rules_context()})

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
 from django.core.exceptions import ValidationError
@@ -31,6 +32,15 @@ def _site_by_token(token: str) -> Site:
     return get_object_or_404(Site.objects.select_related("park").prefetch_related("services"), token=token, active=True)
 
 
+def rules_context() -> dict:
+    """The rules the driver's pages state in words (window, retention): from the settings, never literals."""
+    rules = settings.PORTAL_RULES
+    return {
+        "window_hours": max(1, round(rules["CHECKIN_WINDOW"].total_seconds() / 3600)),
+        "retention_years": rules["CHECKIN_RETENTION_YEARS"],
+    }
+
+
 def _profile(user) -> DriverProfile | None:
     return DriverProfile.objects.filter(user=user).first()
 
@@ -45,7 +55,12 @@ def site_page(request: HttpRequest, token: str) -> HttpResponse:
     return render(
         request,
         "drivers_home/site.html",
-        {"site": site, "profile": profile, "is_driver": user.is_authenticated and user.role == Role.DRIVER},
+        {
+            "site": site,
+            "profile": profile,
+            "is_driver": user.is_authenticated and user.role == Role.DRIVER,
+            **rules_context(),
+        },
     )
 
 
@@ -104,12 +119,18 @@ def profile(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "drivers_home/profile.html",
-        {"form": form, "next": next_url, "notice_version": PRIVACY_NOTICE_VERSION, "first_time": instance is None},
+        {
+            "form": form,
+            "next": next_url,
+            "notice_version": PRIVACY_NOTICE_VERSION,
+            "first_time": instance is None,
+            **rules_context(),
+        },
     )
 
 
 def privacy(request: HttpRequest) -> HttpResponse:
-    return render(request, "drivers_home/privacy.html", {"notice_version": PRIVACY_NOTICE_VERSION})
+    return render(request, "drivers_home/privacy.html", {"notice_version": PRIVACY_NOTICE_VERSION, **rules_context()})
 
 
 @role_required(Role.DRIVER)
