@@ -45,6 +45,7 @@ class DriverProfileForm(forms.ModelForm):
         model = DriverProfile
         fields = ["name", "plate", "province", "vehicle_type"]
         widgets = {"name": forms.TextInput(attrs={"autocomplete": "name"})}
+        labels = {"name": _("Name")}
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

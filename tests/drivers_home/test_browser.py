@@ -28,10 +28,10 @@ def test_driver_signs_up_scans_checks_in_and_ticks_services(phone_page, live_ser
     assert page.viewport_size["width"] == 375
     page.click("a[href^='/accounts/signup/']")
     page.fill("input[name=phone]", "139 8888 7777")
-    page.click("form button[type=submit]")
+    page.click("main form button[type=submit]")
     page.wait_for_selector("input[name=code]")
     page.fill("input[name=code]", _latest_code("13988887777"))
-    page.click("form button[type=submit]")
+    page.click("main form button[type=submit]")
     page.wait_for_load_state()
     # Wherever sign-up lands, the driver scans the poster again: his details are asked once.
     if "/home/profile/" not in page.url:
@@ -43,7 +43,7 @@ def test_driver_signs_up_scans_checks_in_and_ticks_services(phone_page, live_ser
     page.check("input[name=vehicle_type][value=heavy]")
     page.check("input[name=consent]")
     page.screenshot(path=os.path.join(artifacts_dir, "drivers_home-profile-375.png"), full_page=True)
-    page.click("form button[type=submit]")
+    page.click("main form button[type=submit]")
     page.wait_for_url(poster_url)
     page.screenshot(path=os.path.join(artifacts_dir, "drivers_home-site-375.png"), full_page=True)
     page.click("#checkin-button")
@@ -52,7 +52,7 @@ def test_driver_signs_up_scans_checks_in_and_ticks_services(phone_page, live_ser
     ref = page.inner_text("#checkin-ref")
     page.check(f"input[name=services][value='{services[0].pk}']")
     page.check(f"input[name=services][value='{services[2].pk}']")
-    page.click("form button[type=submit]")
+    page.click("main form button[type=submit]")
     page.wait_for_url(first_url)
     page.screenshot(path=os.path.join(artifacts_dir, "drivers_home-checked-in-375.png"), full_page=True)
 
