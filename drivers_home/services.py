@@ -164,6 +164,9 @@ def desk_checkin(
     with his spoken consent, which is recorded with the staff member who noted it. Returns
     (checkin, created, new_driver).
     """
+    # Serialise the desk's check-ins of one site on the site's row: a double-submitted form for a new
+    # driver must not create him twice (the second finds the first by phone or plate).
+    Site.objects.select_for_update().filter(pk=site.pk).first()
     user = None
     if phone:
         user = User.objects.filter(phone=phone).first()

@@ -57,3 +57,12 @@ def test_concurrent_party_member_requests_make_one(dan, park):
         ),
     )
     assert FloatingMemberRequest.objects.filter(driver=dan).count() == 1
+
+
+def test_double_submitted_desk_form_for_a_new_driver_makes_one_driver(dora, home):
+    from drivers_home.models import DriverProfile
+    from drivers_home.services import desk_checkin
+
+    _race(6, lambda: desk_checkin(site=home, staff=dora, phone="13300000000", plate="川B54321", spoken_consent=True))
+    assert DriverProfile.objects.filter(plate="川B54321").count() == 1
+    assert CheckIn.objects.filter(site=home).count() == 1
