@@ -9,6 +9,7 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -36,19 +37,13 @@ def site_list(request: HttpRequest) -> HttpResponse:
 def poster(request: HttpRequest, pk: int) -> HttpResponse:
     """A printable A4 poster: the site, what it offers, and a QR code to its page (token in the URL)."""
     site = _get_site_for_user(request.user, pk)
-    url = settings.SITE_URL + services_site_path(site)
+    url = settings.SITE_URL + reverse("drivers_home:site", kwargs={"token": site.token})
     qr = segno.make(url, error="m")
     return render(
         request,
         "drivers_home/poster.html",
         {"site": site, "url": url, "qr_uri": qr.svg_data_uri(scale=10, border=2, dark="#000")},
     )
-
-
-def services_site_path(site: Site) -> str:
-    from django.urls import reverse
-
-    return reverse("drivers_home:site", kwargs={"token": site.token})
 
 
 def _period(request: HttpRequest):
