@@ -18,6 +18,13 @@ def test_checkins_older_than_the_retention_are_anonymised(dan, home, settings):
     assert old.driver_id is None
     assert recent.driver_id == dan.pk
     assert CheckIn.objects.count() == 2
+    # The per-year day bits of whole years before the cut-off lose the driver too.
+    from drivers_home.models import DriverYear
+
+    old_year = timezone.localtime(old.created).year
+    cutoff_year = (timezone.localtime() - timedelta(days=round(365.25 * years))).year
+    for row in DriverYear.objects.all():
+        assert (row.driver_id is None) == (row.year < cutoff_year), (row.year, old_year)
 
 
 def test_retention_is_a_setting(dan, home, settings):
