@@ -1,0 +1,49 @@
+from __future__ import annotations
+
+from django.db.models import Sum
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from drivers_home.models import DailyStat, DriverProfile, FloatingMemberRequest
+from parkportal.registry import Card, NavItem, register_cards, register_nav
+from parkportal.roles import Role
+
+register_nav(
+    NavItem(_("My page"), "drivers_home:me", (Role.DRIVER,), order=20),
+    NavItem(_("Today at my site"), "drivers_home:desk", (Role.DESK,), order=20),
+    NavItem(_("Drivers' home traffic"), "drivers_home:traffic", (Role.PARK_ADMIN, Role.SECRETARY), order=30),
+    NavItem(_("Drivers' homes"), "drivers_home:site_list", (Role.PARK_ADMIN,), order=31),
+    NavItem(_("Floating member requests"), "drivers_home:floating_list", (Role.PARK_ADMIN,), order=32),
+)
+
+
+@register_cards
+def drivers_home_cards(user) -> list[Card]:
+    today = timezone.localdate()
+    if user.role == Role.DRIVER:
+        # Queries: the driver's profile (1).
+        if not DriverProfile.objects.filter(user=user).exists():
+            return [Card(title=_("Your details"), value=_("Fill in"), url=reverse("drivers_home:profile"), tone="warn")]
+        return [Card(title=_("My page"), value="→", url=reverse("drivers_home:me"))]
+    if user.role not in (Role.PARK_ADMIN, Role.SECRETARY, Role.DESK):
+        return []
+    # Queries: today's check-ins from the daily summary (1); waiting floating requests (1, park admin).
+    checkins = (
+        DailyStat.objects.visible_to(user).filter(day=today, kind=DailyStat.Kind.HOUR).aggregate(n=Sum("count"))["n"]
+        or 0
+    )
+    url = reverse("drivers_home:desk" if user.role == Role.DESK else "drivers_home:traffic")
+    cards = [Card(title=_("Drivers' home check-ins today"), value=checkins, url=url, group="drivers_home")]
+    if user.role == Role.PARK_ADMIN:
+        waiting = FloatingMemberRequest.objects.visible_to(user).pending().count()
+        cards.append(
+            Card(
+                title=_("Floating members waiting"),
+                value=waiting,
+                url=reverse("drivers_home:floating_list"),
+                tone="warn" if waiting else "",
+                group="drivers_home",
+            )
+        )
+    return cards

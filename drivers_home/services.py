@@ -1,0 +1,465 @@
+"""Workflows of the drivers' home: keyword-only `<entity>_<action>` functions, each one transaction."""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Iterable
+from datetime import datetime
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import connection, transaction
+from django.db.models import ProtectedError
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from drivers_home.models import (
+    PRIVACY_NOTICE_VERSION,
+    CheckIn,
+    CheckInService,
+    ConsentMethod,
+    DailyStat,
+    DriverProfile,
+    DriverYear,
+    FloatingMemberRequest,
+    Service,
+    Site,
+)
+from parkportal.models import User
+from parkportal.roles import Role
+
+
+# --- The daily summary ---------------------------------------------------------------------------------------
+def _stat_rows(checkin_time: datetime, site_id: int, profile: DriverProfile | None) -> list[tuple]:
+    local = timezone.localtime(checkin_time)
+    day = local.date()
+    rows = [(site_id, day, DailyStat.Kind.HOUR, str(local.hour))]
+    if profile is not None:
+        rows.append((site_id, day, DailyStat.Kind.PROVINCE, profile.province or "?"))
+        rows.append((site_id, day, DailyStat.Kind.VEHICLE, profile.vehicle_type or "?"))
+    return rows
+
+
+def stats_add(rows: Iterable[tuple], delta: int = 1) -> None:
+    """Add `delta` to the summary rows (site_id, day, kind, key) with one upsert each.
+
+    INSERT … ON CONFLICT DO UPDATE is atomic in PostgreSQL and SQLite, so concurrent check-ins never lose
+    a count and never collide on the unique (site, day, kind, key) key.
+    """
+    table = connection.ops.quote_name(DailyStat._meta.db_table)
+    key = connection.ops.quote_name("key")
+    sql = (
+        f"INSERT INTO {table} (site_id, day, kind, {key}, count) VALUES (%s, %s, %s, %s, %s) "
+        f"ON CONFLICT (site_id, day, kind, {key}) DO UPDATE SET count = {table}.count + EXCLUDED.count"
+    )
+    with connection.cursor() as cursor:
+        cursor.executemany(sql, [(*row, delta) for row in rows])
+
+
+# --- Drivers -------------------------------------------------------------------------------------------------
+@transaction.atomic
+def driver_profile_save(*, user: User, name: str, plate: str, province: str, vehicle_type: str) -> DriverProfile:
+    """The driver's own profile; saving it records his consent to the current privacy notice."""
+    profile, _created = DriverProfile.objects.update_or_create(
+        user=user,
+        defaults={
+            "name": name,
+            "plate": plate,
+            "province": province,
+            "vehicle_type": vehicle_type,
+            "consent_version": PRIVACY_NOTICE_VERSION,
+            "consent_at": timezone.now(),
+            "consent_method": ConsentMethod.SELF,
+            "consent_noted_by": None,
+        },
+    )
+    if name and user.display_name != name:
+        user.display_name = name
+        user.save(update_fields=["display_name"])
+    return profile
+
+
+# --- Check-in ------------------------------------------------------------------------------------------------
+@transaction.atomic
+def checkin_create(*, driver: User, site: Site, via: str = CheckIn.Via.SELF, now: datetime | None = None):
+    """Check `driver` in at `site`; within the window (PORTAL_RULES["CHECKIN_WINDOW"]) return the same check-in.
+
+    Returns (checkin, created).
+
+    How a double tap, a refresh, a resubmitted form or two concurrent requests end up as ONE row:
+    every check-in of a driver first takes a row lock on his DriverProfile, a row that exists exactly once
+    per driver (a unique one-to-one key in the database). Holding that lock, it looks for his latest
+    check-in at this site newer than now − window and returns it if there is one; only otherwise it
+    inserts. A second request blocks on the lock until the first commits, then (READ COMMITTED: each
+    statement sees what was committed before it) finds the first request's row and returns it.
+
+    Why not a unique (driver, site, clock bucket) key: with fixed 2-hour buckets a tap at 09:59 and one at
+    10:01 fall into different buckets and would count twice, while taps 3 hours apart in a 4-hour bucket
+    would count once. The lock gives an exact sliding window ("within 2 hours of the last check-in"),
+    correct at every boundary, and the window stays a setting instead of being frozen into a migration.
+    """
+    profile = DriverProfile.objects.select_for_update().filter(user=driver).first()
+    if profile is None:
+        raise ValidationError(_("Complete your driver profile before checking in."))
+    # The clock is read only once the lock is held: a request that waited must not compare against a
+    # time older than the check-in that made it wait (no upper bound on `created` for the same reason).
+    now = now or timezone.now()
+    window = settings.PORTAL_RULES["CHECKIN_WINDOW"]
+    existing = CheckIn.objects.filter(driver=driver, site=site, created__gt=now - window).order_by("-created").first()
+    if existing is not None:
+        return existing, False
+    checkin = CheckIn.objects.create(driver=driver, site=site, created=now, via=via)
+    stats_add(_stat_rows(now, site.pk, profile))
+    driver_year_mark(park_id=site.park_id, driver_id=driver.pk, day=timezone.localtime(now).date())
+    return checkin, True
+
+
+def driver_year_mark(*, park_id: int, driver_id: int, day) -> None:
+    """Set the bit of `day` in the driver's DriverYear row (one atomic upsert)."""
+    table = connection.ops.quote_name(DriverYear._meta.db_table)
+    month = f"m{day.month}"
+    sql = (
+        f"INSERT INTO {table} (park_id, driver_id, year, m1, m2, m3, m4, m5, m6, m7, m8, m9, m10, m11, m12) "
+        f"VALUES (%s, %s, %s, {', '.join('%s' for _ in range(12))}) "
+        f"ON CONFLICT (park_id, driver_id, year) DO UPDATE SET {month} = {table}.{month} | EXCLUDED.{month}"
+    )
+    bits = [0] * 12
+    bits[day.month - 1] = 1 << (day.day - 1)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [park_id, driver_id, day.year, *bits])
+
+
+@transaction.atomic
+def checkin_set_services(*, checkin: CheckIn, services: Iterable[Service]) -> None:
+    """Set the services used at a check-in (only the site's own services); keeps the summary in step."""
+    checkin = CheckIn.objects.select_for_update().get(pk=checkin.pk)
+    offered = set(checkin.site.services.values_list("pk", flat=True))
+    wanted = {s.pk for s in services} & offered
+    current = set(CheckInService.objects.filter(checkin=checkin).values_list("service_id", flat=True))
+    added, removed = wanted - current, current - wanted
+    if removed:
+        CheckInService.objects.filter(checkin=checkin, service_id__in=removed).delete()
+    if added:
+        CheckInService.objects.bulk_create([CheckInService(checkin=checkin, service_id=pk) for pk in added])
+    day = timezone.localtime(checkin.created).date()
+    if added:
+        stats_add([(checkin.site_id, day, DailyStat.Kind.SERVICE, str(pk)) for pk in added], 1)
+    if removed:
+        stats_add([(checkin.site_id, day, DailyStat.Kind.SERVICE, str(pk)) for pk in removed], -1)
+
+
+@transaction.atomic
+def desk_checkin(
+    *,
+    site: Site,
+    staff: User,
+    phone: str = "",
+    plate: str = "",
+    name: str = "",
+    spoken_consent: bool = False,
+):
+    """Check in a driver without a smartphone, found by phone number or plate.
+
+    A driver we do not know gets a minimal record (phone and/or plate, a name if he gives one), and only
+    with his spoken consent, which is recorded with the staff member who noted it. Returns
+    (checkin, created, new_driver).
+    """
+    # Serialise the desk's check-ins of one site on the site's row: a double-submitted form for a new
+    # driver must not create him twice (the second finds the first by phone or plate).
+    Site.objects.select_for_update().filter(pk=site.pk).first()
+    user = None
+    if phone:
+        user = User.objects.filter(phone=phone).first()
+        if user is not None and user.role != Role.DRIVER:
+            raise ValidationError({"phone": _("This number belongs to a staff account, not a driver.")})
+    if user is None and plate:
+        profile = DriverProfile.objects.select_related("user").filter(plate=plate).order_by("pk").first()
+        user = profile.user if profile else None
+    new_driver = False
+    if user is None:
+        if not spoken_consent:
+            raise ValidationError(
+                {"spoken_consent": _("A new driver must agree to the privacy notice; read it to him and tick.")}
+            )
+        user = User(
+            username=f"driver-{secrets.token_hex(6)}",
+            role=Role.DRIVER,
+            phone=phone or None,
+            phone_verified=False,
+            display_name=name,
+        )
+        user.set_unusable_password()
+        user.save()
+        DriverProfile.objects.create(
+            user=user,
+            name=name,
+            plate=plate,
+            consent_version=PRIVACY_NOTICE_VERSION,
+            consent_at=timezone.now(),
+            consent_method=ConsentMethod.SPOKEN,
+            consent_noted_by=staff,
+        )
+        new_driver = True
+    elif not DriverProfile.objects.filter(user=user).exists():
+        if not spoken_consent:
+            raise ValidationError(
+                {"spoken_consent": _("A new driver must agree to the privacy notice; read it to him and tick.")}
+            )
+        DriverProfile.objects.create(
+            user=user,
+            name=name or user.display_name,
+            plate=plate,
+            consent_version=PRIVACY_NOTICE_VERSION,
+            consent_at=timezone.now(),
+            consent_method=ConsentMethod.SPOKEN,
+            consent_noted_by=staff,
+        )
+    checkin, created = checkin_create(driver=user, site=site, via=CheckIn.Via.DESK)
+    return checkin, created, new_driver
+
+
+# --- Floating party members ----------------------------------------------------------------------------------
+@transaction.atomic
+def floating_request_create(
+    *, driver: User, park, home_organisation: str, certificate: str, home_contact_phone: str
+) -> FloatingMemberRequest:
+    """Record "I am a party member"; a second submit while one waits returns the waiting one."""
+    # Lock the driver's profile row so two concurrent submits are serialised (the partial unique
+    # constraint floating_one_pending_per_driver is the database's last word on it).
+    DriverProfile.objects.select_for_update().filter(user=driver).first()
+    waiting = FloatingMemberRequest.objects.filter(driver=driver, status=FloatingMemberRequest.Status.PENDING).first()
+    if waiting is not None:
+        return waiting
+    return FloatingMemberRequest.objects.create(
+        driver=driver,
+        park=park,
+        home_organisation=home_organisation,
+        certificate=certificate,
+        home_contact_phone=home_contact_phone,
+    )
+
+
+@transaction.atomic
+def floating_request_accept(*, request: FloatingMemberRequest, organisation, user: User):
+    """Accept the driver into `organisation` as a floating (non-voting) member, through parties' service."""
+    from parties.floating import member_accept_floating
+
+    request = FloatingMemberRequest.objects.select_for_update().select_related("driver").get(pk=request.pk)
+    if request.status != FloatingMemberRequest.Status.PENDING:
+        raise ValidationError(_("This request has already been decided."))
+    if organisation.park_id != request.park_id:
+        raise ValidationError({"organisation": _("Choose an organisation of this park.")})
+    profile = DriverProfile.objects.filter(user=request.driver).first()
+    member = member_accept_floating(
+        name=(profile.name if profile else "") or request.driver.display_name or request.driver.username,
+        phone=request.driver.phone or "",
+        home_organisation=request.home_organisation,
+        floating_certificate=request.certificate,
+        home_contact_phone=request.home_contact_phone,
+        organisation=organisation,
+        user=request.driver,
+    )
+    request.status = FloatingMemberRequest.Status.ACCEPTED
+    request.organisation = organisation
+    request.decided_at = timezone.now()
+    request.decided_by = user
+    request.save(update_fields=["status", "organisation", "decided_at", "decided_by"])
+    return member
+
+
+@transaction.atomic
+def floating_request_decline(*, request: FloatingMemberRequest, user: User) -> None:
+    request = FloatingMemberRequest.objects.select_for_update().get(pk=request.pk)
+    if request.status != FloatingMemberRequest.Status.PENDING:
+        raise ValidationError(_("This request has already been decided."))
+    request.status = FloatingMemberRequest.Status.DECLINED
+    request.decided_at = timezone.now()
+    request.decided_by = user
+    request.save(update_fields=["status", "decided_at", "decided_by"])
+
+
+# --- A driver's own data (PIPL: access and deletion) ---------------------------------------------------------
+def driver_data_export(*, user: User) -> dict:
+    """Everything the portal keeps about a driver, as one JSON-ready dict."""
+    profile = DriverProfile.objects.filter(user=user).first()
+    checkins = (
+        CheckIn.objects.filter(driver=user).select_related("site").prefetch_related("services").order_by("created")
+    )
+    member = getattr(user, "party_member", None) if hasattr(user, "party_member") else None
+    return {
+        "exported": timezone.now().isoformat(),
+        "account": {
+            "username": user.username,
+            "phone": user.phone,
+            "name": user.display_name,
+            "joined": user.date_joined.isoformat(),
+        },
+        "profile": None
+        if profile is None
+        else {
+            "name": profile.name,
+            "plate": profile.plate,
+            "home_province": profile.province,
+            "vehicle_type": profile.get_vehicle_type_display() if profile.vehicle_type else "",
+            "privacy_notice_version": profile.consent_version,
+            "consent_given": profile.consent_at.isoformat(),
+            "consent": profile.get_consent_method_display(),
+        },
+        "checkins": [
+            {
+                "site": c.site.name,
+                "time": c.created.isoformat(),
+                "via": c.get_via_display(),
+                "services": [s.name for s in c.services.all()],
+            }
+            for c in checkins
+        ],
+        "floating_member_requests": [
+            {
+                "home_organisation": r.home_organisation,
+                "certificate": r.certificate,
+                "home_contact_phone": r.home_contact_phone,
+                "status": r.get_status_display(),
+                "sent": r.created.isoformat(),
+            }
+            for r in FloatingMemberRequest.objects.filter(driver=user).order_by("created")
+        ],
+        "party_member_of": str(member.organisation) if member else None,
+    }
+
+
+@transaction.atomic
+def driver_account_delete(*, user: User) -> str:
+    """Delete a driver: the person goes, his check-ins stay for the statistics without him.
+
+    The User row is DELETED (not anonymised): nothing needs the person any more, and a deleted row
+    cannot leak. Check-ins lose their driver (driver = NULL, kept for the counts; the daily summary
+    keeps province and vehicle figures without a person); the profile and floating requests go with
+    the account. A parties Member record made from an accepted request belongs to the organisation's
+    roll; it is unlinked from the account (Member.user is SET_NULL). If another app PROTECTs its rows
+    pointing at the user, the account is anonymised instead (no name, phone, password; inactive).
+    Returns "deleted" or "anonymised".
+    """
+    if user.role != Role.DRIVER:
+        raise ValidationError(_("Only a driver's own account can be deleted here."))
+    CheckIn.objects.filter(driver=user).update(driver=None)
+    DriverProfile.objects.filter(user=user).delete()
+    FloatingMemberRequest.objects.filter(driver=user).delete()
+    try:
+        with transaction.atomic():
+            user.delete()
+        return "deleted"
+    except ProtectedError:
+        user.username = f"deleted-{user.pk}"
+        user.phone = None
+        user.phone_verified = False
+        user.display_name = ""
+        user.first_name = user.last_name = user.email = ""
+        user.is_active = False
+        user.set_unusable_password()
+        user.save()
+        return "anonymised"
+
+
+def checkins_anonymise(*, before: datetime, batch: int = 50_000) -> int:
+    """Retention: empty the driver of every check-in older than `before`, in batches. Returns the count."""
+    total = 0
+    while True:
+        with transaction.atomic():
+            ids = list(
+                CheckIn.objects.filter(created__lt=before, driver__isnull=False)
+                .order_by()
+                .values_list("pk", flat=True)[:batch]
+            )
+            if not ids:
+                # Whole years before the cut-off lose their driver too (the visiting days stay, anonymous).
+                DriverYear.objects.filter(year__lt=timezone.localtime(before).year, driver__isnull=False).update(
+                    driver=None
+                )
+                return total
+            total += CheckIn.objects.filter(pk__in=ids).update(driver=None)
+
+
+def stats_rebuild(*, site_ids: list[int]) -> int:
+    """Recompute the daily summary of `site_ids` from the check-ins (the seed's bulk path; a repair tool).
+
+    Aggregates run in the database (GROUP BY day, hour, …, in the portal's time zone). Check-ins that
+    were already anonymised count under province and vehicle "?", as they have no driver any more.
+    """
+    from django.db.models import Count, F, Value
+    from django.db.models.functions import Coalesce, ExtractHour, NullIf, TruncDate
+
+    DailyStat.objects.filter(site_id__in=site_ids).delete()
+    checkins = CheckIn.objects.filter(site_id__in=site_ids).order_by()
+    rows: list[DailyStat] = []
+    for r in (
+        checkins.annotate(d=TruncDate("created"), h=ExtractHour("created"))
+        .values("site_id", "d", "h")
+        .annotate(n=Count("pk"))
+    ):
+        rows.append(
+            DailyStat(site_id=r["site_id"], day=r["d"], kind=DailyStat.Kind.HOUR, key=str(r["h"]), count=r["n"])
+        )
+    for kind, field in ((DailyStat.Kind.PROVINCE, "province"), (DailyStat.Kind.VEHICLE, "vehicle_type")):
+        grouped = (
+            checkins.annotate(
+                d=TruncDate("created"),
+                k=Coalesce(NullIf(F(f"driver__driver_profile__{field}"), Value("")), Value("?")),
+            )
+            .values("site_id", "d", "k")
+            .annotate(n=Count("pk"))
+        )
+        rows.extend(DailyStat(site_id=r["site_id"], day=r["d"], kind=kind, key=r["k"], count=r["n"]) for r in grouped)
+    ticked = (
+        CheckInService.objects.filter(checkin__site_id__in=site_ids)
+        .order_by()
+        .annotate(s=F("checkin__site_id"), d=TruncDate("checkin__created"))
+        .values("s", "d", "service_id")
+        .annotate(n=Count("pk"))
+    )
+    rows.extend(
+        DailyStat(site_id=r["s"], day=r["d"], kind=DailyStat.Kind.SERVICE, key=str(r["service_id"]), count=r["n"])
+        for r in ticked
+    )
+    DailyStat.objects.bulk_create(rows, batch_size=5000)
+    driver_years_rebuild(site_ids=site_ids)
+    return len(rows)
+
+
+def driver_years_rebuild(*, site_ids: list[int]) -> None:
+    """Recompute DriverYear for the parks of `site_ids` from their check-ins (anonymised ones are lost)."""
+    park_ids = list(Site.objects.filter(pk__in=site_ids).values_list("park_id", flat=True).distinct())
+    DriverYear.objects.filter(park_id__in=park_ids).delete()
+    table = connection.ops.quote_name(DriverYear._meta.db_table)
+    if connection.vendor == "postgresql":
+        tz = timezone.get_current_timezone_name()
+        local = "(c.created AT TIME ZONE %s)"
+        months = ", ".join(
+            f"COALESCE(BIT_OR(CASE WHEN EXTRACT(MONTH FROM {local}) = {m} "
+            f"THEN 1 << (EXTRACT(DAY FROM {local})::int - 1) END), 0)"
+            for m in range(1, 13)
+        )
+        sql = (
+            f"INSERT INTO {table} (park_id, driver_id, year, m1, m2, m3, m4, m5, m6, m7, m8, m9, m10, m11, m12) "
+            f"SELECT s.park_id, c.driver_id, EXTRACT(YEAR FROM {local})::int, {months} "
+            f"FROM {CheckIn._meta.db_table} c JOIN {Site._meta.db_table} s ON s.id = c.site_id "
+            f"WHERE s.park_id = ANY(%s) AND c.driver_id IS NOT NULL GROUP BY 1, 2, 3"
+        )
+        params = [tz] * (1 + 12 * 2) + [park_ids]
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+        return
+    years: dict[tuple, list[int]] = {}
+    for park_id, driver_id, created in CheckIn.objects.filter(
+        site__park_id__in=park_ids, driver__isnull=False
+    ).values_list("site__park_id", "driver_id", "created"):
+        day = timezone.localtime(created).date()
+        bits = years.setdefault((park_id, driver_id, day.year), [0] * 12)
+        bits[day.month - 1] |= 1 << (day.day - 1)
+    DriverYear.objects.bulk_create(
+        [
+            DriverYear(park_id=p, driver_id=d, year=y, **{f"m{i + 1}": b for i, b in enumerate(bits)})
+            for (p, d, y), bits in years.items()
+        ],
+        batch_size=5000,
+    )

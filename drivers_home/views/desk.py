@@ -1,0 +1,73 @@
+"""The desk at a site (tablet or browser): today at my site, and checking in a driver without a smartphone."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+
+from drivers_home import services, stats
+from drivers_home.forms import DeskCheckInForm
+from drivers_home.models import Site
+from drivers_home.views.driver import rules_context
+from parkportal.roles import Role
+from parkportal.scoping import get_visible_or_404, role_required
+
+
+def _get_site_for_user(user, pk: int) -> Site:
+    return get_visible_or_404(Site.objects.select_related("park"), user, pk=pk)
+
+
+@role_required(Role.DESK)
+def desk_home(request: HttpRequest) -> HttpResponse:
+    sites = list(Site.objects.visible_to(request.user).order_by("name"))
+    if len(sites) == 1:
+        return redirect("drivers_home:desk_today", pk=sites[0].pk)
+    return render(request, "drivers_home/desk_sites.html", {"sites": sites})
+
+
+@role_required(Role.DESK)
+def desk_today(request: HttpRequest, pk: int) -> HttpResponse:
+    site = _get_site_for_user(request.user, pk)
+    figures = stats.today_at_site(site)
+    page = Paginator(stats.inside_now(site), 50).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "drivers_home/desk_today.html",
+        {"site": site, "figures": figures, "page": page, "form": DeskCheckInForm()},
+    )
+
+
+@role_required(Role.DESK)
+def desk_checkin(request: HttpRequest, pk: int) -> HttpResponse:
+    site = _get_site_for_user(request.user, pk)
+    form = DeskCheckInForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            _checkin, created, new_driver = services.desk_checkin(
+                site=site,
+                staff=request.user,
+                phone=data["phone"],
+                plate=data["plate"],
+                name=data["name"],
+                spoken_consent=data["spoken_consent"],
+            )
+        except ValidationError as exc:
+            if hasattr(exc, "error_dict"):
+                for field, errors in exc.error_dict.items():
+                    form.add_error(field if field in form.fields else None, errors)
+            else:
+                form.add_error(None, exc)
+        else:
+            if not created:
+                messages.info(request, _("This driver is already checked in (within the window)."))
+            elif new_driver:
+                messages.success(request, _("New driver recorded with his spoken consent, and checked in."))
+            else:
+                messages.success(request, _("Checked in."))
+            return redirect("drivers_home:desk_today", pk=site.pk)
+    return render(request, "drivers_home/desk_checkin.html", {"site": site, "form": form, **rules_context()})

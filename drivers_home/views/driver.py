@@ -1,0 +1,190 @@
+"""The driver's pages, on his own phone: the site page from the poster, check-in, profile, my page."""
+
+from __future__ import annotations
+
+import json
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import logout
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.db import IntegrityError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from drivers_home import services
+from drivers_home.forms import DriverProfileForm, FloatingRequestForm, ServicesForm
+from drivers_home.models import PRIVACY_NOTICE_VERSION, CheckIn, DriverProfile, FloatingMemberRequest, Site
+from parkportal.roles import Role
+from parkportal.scoping import get_visible_or_404, role_required
+
+
+def _site_by_token(token: str) -> Site:
+    # The token is the only key: a wrong, forged or retired poster answers 404.
+    if not 8 <= len(token) <= 32:
+        raise Http404
+    return get_object_or_404(Site.objects.select_related("park").prefetch_related("services"), token=token, active=True)
+
+
+def rules_context() -> dict:
+    """The rules the driver's pages state in words (window, retention): from the settings, never literals."""
+    rules = settings.PORTAL_RULES
+    return {
+        "window_hours": max(1, round(rules["CHECKIN_WINDOW"].total_seconds() / 3600)),
+        "retention_years": rules["CHECKIN_RETENTION_YEARS"],
+    }
+
+
+def _profile(user) -> DriverProfile | None:
+    return DriverProfile.objects.filter(user=user).first()
+
+
+def site_page(request: HttpRequest, token: str) -> HttpResponse:
+    """What the poster's QR code opens: the site, and for a signed-in driver one button to check in."""
+    site = _site_by_token(token)
+    user = request.user
+    profile = _profile(user) if user.is_authenticated and user.role == Role.DRIVER else None
+    if user.is_authenticated and user.role == Role.DRIVER and profile is None:
+        return redirect(f"{reverse('drivers_home:profile')}?next={request.path}")
+    return render(
+        request,
+        "drivers_home/site.html",
+        {
+            "site": site,
+            "profile": profile,
+            "is_driver": user.is_authenticated and user.role == Role.DRIVER,
+            **rules_context(),
+        },
+    )
+
+
+@require_POST
+@role_required(Role.DRIVER)
+def checkin(request: HttpRequest, token: str) -> HttpResponse:
+    site = _site_by_token(token)
+    try:
+        item, created = services.checkin_create(driver=request.user, site=site)
+    except ValidationError:
+        return redirect(f"{reverse('drivers_home:profile')}?next={site_url(site)}")
+    if created:
+        messages.success(request, _("You are checked in. Welcome!"))
+    else:
+        messages.info(request, _("You are already checked in here."))
+    return redirect("drivers_home:checkin_detail", pk=item.pk)
+
+
+def site_url(site: Site) -> str:
+    return reverse("drivers_home:site", kwargs={"token": site.token})
+
+
+@role_required(Role.DRIVER)
+def checkin_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    item = get_visible_or_404(CheckIn.objects.select_related("site"), request.user, pk=pk)
+    form = ServicesForm(
+        request.POST if request.method == "POST" else None,
+        site=item.site,
+        initial={"services": list(item.services.all())},
+    )
+    if request.method == "POST" and form.is_valid():
+        services.checkin_set_services(checkin=item, services=form.cleaned_data["services"])
+        messages.success(request, _("Thank you, noted."))
+        return redirect("drivers_home:checkin_detail", pk=item.pk)
+    return render(request, "drivers_home/checkin.html", {"checkin": item, "form": form})
+
+
+@role_required(Role.DRIVER)
+def profile(request: HttpRequest) -> HttpResponse:
+    instance = _profile(request.user)
+    form = DriverProfileForm(request.POST if request.method == "POST" else None, instance=instance)
+    next_url = request.POST.get("next") or request.GET.get("next") or ""
+    if not url_has_allowed_host_and_scheme(next_url, allowed_hosts={request.get_host()}):
+        next_url = ""
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        services.driver_profile_save(
+            user=request.user,
+            name=data["name"],
+            plate=data["plate"],
+            province=data["province"],
+            vehicle_type=data["vehicle_type"],
+        )
+        messages.success(request, _("Saved."))
+        return redirect(next_url or "drivers_home:me")
+    return render(
+        request,
+        "drivers_home/profile.html",
+        {
+            "form": form,
+            "next": next_url,
+            "notice_version": PRIVACY_NOTICE_VERSION,
+            "first_time": instance is None,
+            **rules_context(),
+        },
+    )
+
+
+def privacy(request: HttpRequest) -> HttpResponse:
+    return render(request, "drivers_home/privacy.html", {"notice_version": PRIVACY_NOTICE_VERSION, **rules_context()})
+
+
+@role_required(Role.DRIVER)
+def me(request: HttpRequest) -> HttpResponse:
+    profile = _profile(request.user)
+    checkins = (
+        CheckIn.objects.visible_to(request.user)
+        .select_related("site")
+        .prefetch_related("services")
+        .order_by("-created")
+    )
+    page = Paginator(checkins, 20).get_page(request.GET.get("page"))
+    requests = list(FloatingMemberRequest.objects.visible_to(request.user).select_related("organisation")[:5])
+    return render(request, "drivers_home/me.html", {"profile": profile, "page": page, "floating_requests": requests})
+
+
+@role_required(Role.DRIVER)
+def my_data(request: HttpRequest) -> HttpResponse:
+    data = services.driver_data_export(user=request.user)
+    response = HttpResponse(
+        json.dumps(data, ensure_ascii=False, indent=2), content_type="application/json; charset=utf-8"
+    )
+    stamp = timezone.localdate().isoformat()
+    response["Content-Disposition"] = f'attachment; filename="my-data-{stamp}.json"'
+    return response
+
+
+@role_required(Role.DRIVER)
+def delete_account(request: HttpRequest) -> HttpResponse:
+    if request.method == "POST":
+        if request.POST.get("confirm") != "yes":
+            messages.error(request, _("Tick the box to confirm."))
+            return redirect("drivers_home:delete_account")
+        user = request.user
+        logout(request)
+        services.driver_account_delete(user=user)
+        return render(request, "drivers_home/deleted.html")
+    return render(request, "drivers_home/delete.html")
+
+
+@role_required(Role.DRIVER)
+def floating_request(request: HttpRequest) -> HttpResponse:
+    """ "I am a party member": sent to the park of the driver's latest check-in."""
+    last = CheckIn.objects.visible_to(request.user).select_related("site__park").order_by("-created").first()
+    waiting = FloatingMemberRequest.objects.visible_to(request.user).pending().first()
+    form = FloatingRequestForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST":
+        if last is None:
+            raise Http404
+        if form.is_valid():
+            try:
+                services.floating_request_create(driver=request.user, park=last.site.park, **form.cleaned_data)
+            except IntegrityError:
+                pass  # a concurrent twin already made the one waiting request
+            messages.success(request, _("Thank you. The park's party office will contact you."))
+            return redirect("drivers_home:me")
+    return render(request, "drivers_home/floating_form.html", {"form": form, "last": last, "waiting": waiting})

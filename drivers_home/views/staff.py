@@ -1,0 +1,154 @@
+"""Park staff: sites and their posters, traffic over any period (with Excel), floating-member requests."""
+
+from __future__ import annotations
+
+import segno
+from django.conf import settings
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from drivers_home import services, stats
+from drivers_home.forms import AcceptFloatingForm, PeriodForm
+from drivers_home.models import CheckIn, DriverProfile, FloatingMemberRequest, Site
+from parkportal.audit import log_access
+from parkportal.excel import xlsx_response
+from parkportal.masking import mask_phone
+from parkportal.roles import Role
+from parkportal.scoping import get_visible_or_404, role_required
+
+
+def _get_site_for_user(user, pk: int) -> Site:
+    return get_visible_or_404(Site.objects.select_related("park"), user, pk=pk)
+
+
+@role_required(Role.PARK_ADMIN)
+def site_list(request: HttpRequest) -> HttpResponse:
+    sites = Site.objects.visible_to(request.user).prefetch_related("services", "desk_staff").order_by("name")
+    return render(request, "drivers_home/site_list.html", {"sites": sites})
+
+
+@role_required(Role.PARK_ADMIN, Role.DESK)
+def poster(request: HttpRequest, pk: int) -> HttpResponse:
+    """A printable A4 poster: the site, what it offers, and a QR code to its page (token in the URL)."""
+    site = _get_site_for_user(request.user, pk)
+    url = settings.SITE_URL + reverse("drivers_home:site", kwargs={"token": site.token})
+    qr = segno.make(url, error="m")
+    return render(
+        request,
+        "drivers_home/poster.html",
+        {"site": site, "url": url, "qr_uri": qr.svg_data_uri(scale=10, border=2, dark="#000")},
+    )
+
+
+def _period(request: HttpRequest):
+    form = PeriodForm(request.GET or None)
+    return form, *form.period()
+
+
+@role_required(Role.PARK_ADMIN, Role.SECRETARY)
+def traffic(request: HttpRequest) -> HttpResponse:
+    form, start, end = _period(request)
+    figures = stats.traffic(request.user, start, end)
+    return render(request, "drivers_home/traffic.html", {"form": form, "f": figures})
+
+
+@role_required(Role.PARK_ADMIN, Role.SECRETARY)
+def traffic_export(request: HttpRequest) -> HttpResponse:
+    _form, start, end = _period(request)
+    f = stats.traffic(request.user, start, end)
+    rows: list[list] = [[_("Day"), d.isoformat(), n] for d, n in f["days"]]
+    rows += [[_("Hour"), f"{h:02d}:00", n] for h, n in f["hours"]]
+    rows += [[_("Site"), s["site__name"], s["n"]] for s in f["sites"]]
+    rows += [[_("Service"), name, n] for name, n in f["services"]]
+    rows += [[_("Home province"), p["key"], p["n"]] for p in f["provinces"]]
+    rows += [
+        [_("Total"), "", f["total"]],
+        [_("Distinct drivers"), "", f["distinct_drivers"]],
+        [_("Repeat visitors"), "", f["repeat_visitors"]],
+        [_("Floating members found"), "", f["floating_found"]],
+        [_("Floating members accepted"), "", f["floating_accepted"]],
+    ]
+    return xlsx_response(
+        f"drivers-home-traffic-{start.isoformat()}-{end.isoformat()}",
+        [_("Figure"), _("Of"), _("Check-ins")],
+        rows,
+        title=_("Traffic"),
+    )
+
+
+@role_required(Role.PARK_ADMIN)
+def floating_list(request: HttpRequest) -> HttpResponse:
+    status = request.GET.get("status") or FloatingMemberRequest.Status.PENDING
+    if status not in FloatingMemberRequest.Status.values:
+        status = FloatingMemberRequest.Status.PENDING
+    qs = (
+        FloatingMemberRequest.objects.visible_to(request.user)
+        .filter(status=status)
+        .select_related("driver__driver_profile", "organisation")
+        .order_by("-created", "-pk")
+    )
+    page = Paginator(qs, 50).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "drivers_home/floating_list.html",
+        {"page": page, "status": status, "statuses": FloatingMemberRequest.Status.choices},
+    )
+
+
+def _get_floating_for_user(user, pk: int) -> FloatingMemberRequest:
+    return get_visible_or_404(
+        FloatingMemberRequest.objects.select_related("driver__driver_profile", "organisation"), user, pk=pk
+    )
+
+
+@role_required(Role.PARK_ADMIN)
+def floating_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    item = _get_floating_for_user(request.user, pk)
+    log_access(request.user, item.driver)
+    form = AcceptFloatingForm(request.POST if request.method == "POST" else None, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.floating_request_accept(
+                request=item, organisation=form.cleaned_data["organisation"], user=request.user
+            )
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(request, _("Accepted: he now appears in the organisation as a floating member."))
+            return redirect("drivers_home:floating_list")
+    return render(request, "drivers_home/floating_detail.html", {"item": item, "form": form})
+
+
+@require_POST
+@role_required(Role.PARK_ADMIN)
+def floating_decline(request: HttpRequest, pk: int) -> HttpResponse:
+    item = _get_floating_for_user(request.user, pk)
+    try:
+        services.floating_request_decline(request=item, user=request.user)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    return redirect("drivers_home:floating_list")
+
+
+@role_required(Role.PARK_ADMIN)
+def driver_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """A driver's details, for the park's staff; every opening is recorded (parkportal.audit)."""
+    profile = get_visible_or_404(DriverProfile.objects.select_related("user"), request.user, pk=pk)
+    log_access(request.user, profile.user)
+    checkins = (
+        CheckIn.objects.visible_to(request.user)
+        .filter(driver_id=profile.user_id)
+        .select_related("site")
+        .order_by("-created")[:50]
+    )
+    return render(
+        request,
+        "drivers_home/driver_detail.html",
+        {"profile": profile, "phone": mask_phone(profile.user.phone), "checkins": checkins},
+    )

@@ -1,0 +1,103 @@
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from drivers_home.models import CheckIn, CheckInService, DailyStat
+from drivers_home.services import checkin_create
+
+
+def test_one_tap_checks_in_and_a_second_tap_returns_the_same(client, dan, home):
+    client.force_login(dan)
+    first = client.post(f"/home/s/{home.token}/checkin/")
+    second = client.post(f"/home/s/{home.token}/checkin/")  # double tap / resubmission
+    assert first.status_code == second.status_code == 302
+    assert first["Location"] == second["Location"]
+    assert CheckIn.objects.count() == 1
+    checkin = CheckIn.objects.get()
+    assert checkin.driver == dan and checkin.site == home and checkin.via == CheckIn.Via.SELF
+    # The summary counted it once: by hour, province and vehicle type.
+    hours = DailyStat.objects.filter(kind="hour")
+    assert sum(hours.values_list("count", flat=True)) == 1
+    assert DailyStat.objects.get(kind="province").key == "四川"
+
+
+def test_get_on_the_checkin_url_does_not_check_in(client, dan, home):
+    client.force_login(dan)
+    assert client.get(f"/home/s/{home.token}/checkin/").status_code == 405
+    assert not CheckIn.objects.exists()
+
+
+def test_window_is_sliding_and_exact_at_its_edge(dan, home, settings):
+    window = settings.PORTAL_RULES["CHECKIN_WINDOW"]
+    t0 = timezone.now() - timedelta(hours=5)
+    first, created = checkin_create(driver=dan, site=home, now=t0)
+    assert created
+    # Just inside the window (crossing any clock-hour boundary): the same check-in.
+    same, created = checkin_create(driver=dan, site=home, now=t0 + window - timedelta(seconds=1))
+    assert not created and same.pk == first.pk
+    # At the window's end: a new visit.
+    later, created = checkin_create(driver=dan, site=home, now=t0 + window)
+    assert created and later.pk != first.pk
+    assert CheckIn.objects.count() == 2
+
+
+def test_window_is_a_setting(dan, home, settings):
+    settings.PORTAL_RULES = {**settings.PORTAL_RULES, "CHECKIN_WINDOW": timedelta(minutes=10)}
+    t0 = timezone.now() - timedelta(hours=1)
+    checkin_create(driver=dan, site=home, now=t0)
+    _, created = checkin_create(driver=dan, site=home, now=t0 + timedelta(minutes=11))
+    assert created
+
+
+def test_another_site_is_another_checkin(dan, home, station):
+    checkin_create(driver=dan, site=home)
+    _, created = checkin_create(driver=dan, site=station)
+    assert created
+
+
+def test_ticking_services_updates_the_summary_and_ignores_foreign_services(client, dan, station, services):
+    client.force_login(dan)
+    location = client.post(f"/home/s/{station.token}/checkin/")["Location"]
+    checkin = CheckIn.objects.get()
+    # The station offers only the first service; the others are refused by the form.
+    response = client.post(location, {"services": [services[0].pk, services[1].pk]})
+    assert response.status_code == 200
+    assert not CheckInService.objects.exists()
+    client.post(location, {"services": [services[0].pk]})
+    client.post(location, {"services": [services[0].pk]})  # resubmitted
+    assert list(checkin.services.all()) == [services[0]]
+    assert DailyStat.objects.get(kind="service").count == 1
+    client.post(location, {})  # unticked
+    assert not checkin.services.exists()
+    assert DailyStat.objects.get(kind="service").count == 0
+
+
+@pytest.mark.parametrize("token", ["nope", "A" * 22, "../../admin", "%00"])
+def test_bad_or_forged_token_is_404(client, dan, home, token):
+    client.force_login(dan)
+    assert client.get(f"/home/s/{token}/").status_code == 404
+    assert client.post(f"/home/s/{token}/checkin/").status_code == 404
+    assert not CheckIn.objects.exists()
+
+
+def test_inactive_site_is_404(client, dan, home):
+    home.active = False
+    home.save()
+    client.force_login(dan)
+    assert client.get(f"/home/s/{home.token}/").status_code == 404
+
+
+def test_anonymous_visitor_sees_the_site_and_how_to_sign_in(client, home):
+    response = client.get(f"/home/s/{home.token}/")
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert home.name in html
+    assert f"/accounts/signup/?next=/home/s/{home.token}/" in html
+    assert client.post(f"/home/s/{home.token}/checkin/").status_code == 302
+    assert not CheckIn.objects.exists()
+
+
+def test_staff_cannot_check_in_on_the_driver_page(client, alice, home):
+    client.force_login(alice)
+    assert client.post(f"/home/s/{home.token}/checkin/").status_code == 403

@@ -1,0 +1,66 @@
+from datetime import timedelta
+
+from django.utils import timezone
+from openpyxl import load_workbook
+
+from drivers_home.models import DailyStat
+from drivers_home.services import checkin_create, checkin_set_services, stats_rebuild
+
+
+def test_traffic_figures(client, alice, dan, dave, home, station, services):
+    now = timezone.now()
+    a, _ = checkin_create(driver=dan, site=home, now=now - timedelta(days=3))
+    checkin_create(driver=dan, site=home, now=now - timedelta(days=1))
+    checkin_create(driver=dave, site=station, now=now - timedelta(hours=1))
+    checkin_set_services(checkin=a, services=[services[0], services[2]])
+    client.force_login(alice)
+    f = client.get("/home/traffic/").context["f"]
+    assert f["total"] == 3
+    assert f["distinct_drivers"] == 2
+    assert f["repeat_visitors"] == 1
+    assert {s["site__name"]: s["n"] for s in f["sites"]} == {home.name: 2, station.name: 1}
+    assert dict(f["services"]) == {services[0].name: 1, services[2].name: 1}
+    assert [(p["key"], p["n"]) for p in f["provinces"]] == [("四川", 2), ("湖南", 1)]
+    assert sum(n for _d, n in f["days"]) == 3 and sum(n for _h, n in f["hours"]) == 3
+
+
+def test_period_filter_and_bad_dates(client, alice, dan, home):
+    checkin_create(driver=dan, site=home, now=timezone.now() - timedelta(days=40))
+    client.force_login(alice)
+    assert client.get("/home/traffic/").context["f"]["total"] == 0
+    start = (timezone.localdate() - timedelta(days=60)).isoformat()
+    assert client.get(f"/home/traffic/?start={start}").context["f"]["total"] == 1
+    for bad in ["start=2026-02-30", "start=0001-01-01&end=0001-01-02", "end=9999-12-31", "start=x&end=%00"]:
+        assert client.get(f"/home/traffic/?{bad}").status_code == 200
+
+
+def test_secretary_sees_park_counts(client, sam, dan, home):
+    checkin_create(driver=dan, site=home)
+    client.force_login(sam)
+    response = client.get("/home/traffic/")
+    assert response.status_code == 200
+    assert response.context["f"]["total"] == 1
+
+
+def test_excel_export(client, alice, dan, home):
+    checkin_create(driver=dan, site=home)
+    client.force_login(alice)
+    response = client.get("/home/traffic/export.xlsx")
+    assert response.status_code == 200
+    import io
+
+    sheet = load_workbook(io.BytesIO(response.content)).active
+    rows = list(sheet.iter_rows(values_only=True))
+    assert ("Total", "", 1) in [tuple(r) for r in rows] or any(r[2] == 1 and r[0] in ("Total", "合计") for r in rows)
+    assert "13812341234" not in response.content.decode("latin-1")
+
+
+def test_the_summary_agrees_with_a_rebuild(dan, dave, home, station, services):
+    now = timezone.now()
+    for i, (driver, site) in enumerate([(dan, home), (dave, home), (dave, station), (dan, station)]):
+        c, _ = checkin_create(driver=driver, site=site, now=now - timedelta(hours=3 * i))
+        checkin_set_services(checkin=c, services=[services[0]])
+    live = sorted(DailyStat.objects.values_list("site_id", "day", "kind", "key", "count"))
+    stats_rebuild(site_ids=[home.pk, station.pk])
+    rebuilt = sorted(DailyStat.objects.values_list("site_id", "day", "kind", "key", "count"))
+    assert live == rebuilt
