@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from mediation.models import Agreement, Applicant, Case, Instalment, Intake, MediationBody, Session
 from parkportal.uploads import clean_attachment
-from parkportal.validators import normalize_mobile
+from parkportal.validators import normalize_mobile, validate_mobile
 from parties.models import Enterprise
 
 ID_RE = re.compile(r"^(\d{15}|\d{17}[\dXx])$")
@@ -145,17 +145,24 @@ class CaseIntakeForm(forms.ModelForm):
 
 
 class ApplicantForm(forms.ModelForm):
+    # Longer than 11 so "138 1234 5678" or "+86…" can be typed; normalised and validated in clean_phone.
+    phone = forms.CharField(
+        label=_("mobile number"),
+        max_length=20,
+        required=False,
+        widget=forms.TextInput(attrs={"inputmode": "tel", "autocomplete": "off"}),
+    )
+
     class Meta:
         model = Applicant
         fields = ["name", "phone", "id_number"]
-        widgets = {"phone": forms.TextInput(attrs={"inputmode": "tel", "autocomplete": "off"})}
 
     def clean_name(self):
         return (self.cleaned_data.get("name") or "").strip()
 
     def clean_phone(self):
         value = normalize_mobile(self.cleaned_data.get("phone") or "")
-        self.fields["phone"].run_validators(value)
+        validate_mobile(value)
         return value
 
     def clean_id_number(self):
