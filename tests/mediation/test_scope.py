@@ -62,7 +62,7 @@ def test_secretary_gets_counts_of_their_subtree_and_no_details(client, sam, case
     assert response.status_code == 200
     assert response.context["figures"]["total"] == 1  # only the case against 传化公路港 (in 综合党委一's subtree)
     body = response.content.decode()
-    assert "工人0" not in body and "1390000" not in body and "拖欠工资" not in body
+    assert "工人0" not in body and "1390000" not in body and "三个月工资未发" not in body and "某物流公司" not in body
 
 
 @pytest.mark.parametrize("role", [Role.INSTRUCTOR, Role.DESK, Role.DRIVER, Role.NONE])
