@@ -22,7 +22,11 @@ class CaseFilter(django_filters.FilterSet):
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
-        self.filters["body"].queryset = MediationBody.objects.visible_to(user)
+        # Only bodies that have cases in the user's scope (a park has hundreds of enterprise committees).
+        with_cases = Case.objects.visible_to(user).values("body_id")
+        self.filters["body"].queryset = (
+            MediationBody.objects.visible_to(user).filter(pk__in=with_cases).order_by("-kind", "name")
+        )
 
     def search(self, queryset, name, value):
         value = value.strip()

@@ -94,7 +94,9 @@ class CaseIntakeForm(forms.ModelForm):
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
         self.user = user
-        self.fields["body"].queryset = MediationBody.objects.visible_to(user).filter(active=True)
+        self.fields["body"].queryset = (
+            MediationBody.objects.visible_to(user).filter(active=True).order_by("-kind", "name")
+        )
         self.fields["body"].empty_label = None
         self.fields["respondent_enterprise"].queryset = Enterprise.objects.filter(park_id=user.park_id).order_by("name")
         self.fields["respondent_enterprise"].required = False

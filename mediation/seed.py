@@ -10,6 +10,7 @@ from datetime import datetime, time, timedelta
 from decimal import Decimal
 
 from django.conf import settings
+from django.db import connection
 from django.utils import timezone
 
 from mediation.models import (
@@ -293,6 +294,10 @@ def seed(*, park, size: str, out) -> None:
             )
         )
     Instalment.objects.bulk_create(instalments, batch_size=2000)
+    if connection.vendor == "postgresql":
+        # Fresh planner statistics after a bulk load, or the first pages plan as if the tables were empty.
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE mediation_case, mediation_mediationbody, mediation_applicant, mediation_agreement")
     out.write(
         f"  mediation: {len(rooms)} rooms, {len(with_committee)} committees, {len(plans)} cases, "
         f"{len(sessions)} sessions, {len(agreements)} agreements"

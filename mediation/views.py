@@ -346,12 +346,13 @@ def body_list(request: HttpRequest) -> HttpResponse:
         MediationBody.objects.visible_to(request.user)
         .select_related("enterprise")
         .prefetch_related("mediators")
-        .order_by("kind", "name")
+        .order_by("-kind", "name", "pk")  # the park's rooms first, then the enterprise committees
     )
+    page = Paginator(bodies, PAGE_SIZE).get_page(request.GET.get("page"))
     return render(
         request,
         "mediation/body_list.html",
-        {"bodies": bodies, "share": stats.committee_share(request.user)},
+        {"bodies": page.object_list, "page": page, "share": stats.committee_share(request.user)},
     )
 
 
