@@ -263,3 +263,36 @@ class PayForm(forms.Form):
         if value > timezone.localdate():
             raise ValidationError(_("A payment cannot be recorded before it is made."))
         return value
+
+
+class BodyForm(forms.ModelForm):
+    class Meta:
+        model = MediationBody
+        fields = ["name", "kind", "enterprise", "address", "mediators", "active"]
+        widgets = {"mediators": forms.CheckboxSelectMultiple, "kind": forms.RadioSelect}
+
+    def __init__(self, *args, park, **kwargs):
+        super().__init__(*args, **kwargs)
+        from parkportal.models import User
+        from parkportal.roles import Role
+
+        self.park = park
+        self.fields["enterprise"].queryset = Enterprise.objects.filter(park=park).order_by("name")
+        self.fields["enterprise"].required = False
+        self.fields["mediators"].queryset = User.objects.filter(park=park, role=Role.MEDIATOR, is_active=True)
+
+    def clean_name(self):
+        name = (self.cleaned_data.get("name") or "").strip()
+        clash = MediationBody.objects.filter(park=self.park, name=name).exclude(pk=self.instance.pk)
+        if name and clash.exists():
+            raise ValidationError(_("The park already has a mediation body of this name."))
+        return name
+
+    def clean(self):
+        data = super().clean()
+        kind, enterprise = data.get("kind"), data.get("enterprise")
+        if kind == "committee" and not enterprise:
+            self.add_error("enterprise", _("An enterprise committee belongs to an enterprise: choose it."))
+        if kind == "room" and enterprise:
+            self.add_error("enterprise", _("A park room belongs to no enterprise: leave this empty."))
+        return data

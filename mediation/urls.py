@@ -18,6 +18,8 @@ urlpatterns = [
     path("<int:pk>/arbitration-notice/", views.arbitration_notice, name="arbitration_notice"),
     path("<int:pk>/files/<int:attachment_pk>/", views.attachment_download, name="attachment"),
     path("bodies/", views.body_list, name="body_list"),
+    path("bodies/new/", views.body_edit, name="body_create"),
+    path("bodies/<int:pk>/", views.body_edit, name="body_edit"),
     path("statistics/", views.statistics, name="statistics"),
     path("statistics/export/", views.statistics_export, name="statistics_export"),
 ]

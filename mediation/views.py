@@ -15,6 +15,7 @@ from mediation import services, stats
 from mediation.filters import CaseFilter
 from mediation.forms import (
     AgreementForm,
+    BodyForm,
     CaseIntakeForm,
     DeclineForm,
     InstalmentForm,
@@ -354,6 +355,21 @@ def body_list(request: HttpRequest) -> HttpResponse:
         "mediation/body_list.html",
         {"bodies": page.object_list, "page": page, "share": stats.committee_share(request.user)},
     )
+
+
+@role_required(Role.PARK_ADMIN)
+def body_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
+    """Park administrators add the park's rooms and the enterprises' committees, and name their mediators."""
+    body = get_visible_or_404(MediationBody.objects.all(), request.user, pk=pk) if pk else None
+    form = BodyForm(request.POST or None, instance=body, park=request.user.park)
+    if request.method == "POST" and form.is_valid():
+        saved = form.save(commit=False)
+        saved.park = request.user.park
+        saved.save()
+        form.save_m2m()
+        messages.success(request, _("Saved: %(name)s.") % {"name": saved.name})
+        return redirect("mediation:body_list")
+    return render(request, "mediation/body_form.html", {"form": form, "body": body})
 
 
 @role_required(*STATS_ROLES)

@@ -69,7 +69,7 @@ CASES = {
     # session, user, bodies (filter), count, cases, applicants
     "mediation:case_list": Case(expect=CASE_ROLES, budget=("mediator", 6)),
     "mediation:case_create": Case(expect=CASE_ROLES, budget=("mediator", 6)),
-    "mediation:case_detail": Case(kwargs=_pk("mediation_case"), expect=CASE_ROLES, budget=("mediator", 16)),
+    "mediation:case_detail": Case(kwargs=_pk("mediation_case"), expect=CASE_ROLES, budget=("mediator", 13)),
     "mediation:case_move": Case(
         kwargs=lambda w: {"pk": w["mediation_move_case"].pk, "action": "no_agreement"},
         method="post",
@@ -104,6 +104,10 @@ CASES = {
         expect=CASE_ROLES,
     ),
     "mediation:body_list": Case(expect=CASE_ROLES, budget=("park_admin", 6)),
+    "mediation:body_create": Case(expect={"anonymous": 302, "park_admin": 200, "default": 403}),
+    "mediation:body_edit": Case(
+        kwargs=_pk("mediation_room"), expect={"anonymous": 302, "park_admin": 200, "default": 403}
+    ),
     "mediation:statistics": Case(expect=STATS_ROLES, budget=("park_admin", 6)),
     "mediation:statistics_export": Case(expect=STATS_ROLES),
 }
