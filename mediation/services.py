@@ -154,6 +154,8 @@ def session_add(
 ) -> Session:
     """Record a session; the first one moves an accepted case into mediation."""
     locked = _lock(case, version)
+    if held_on < locked.received_on:
+        raise TransitionError(_("A session cannot be held before the application was received."))
     if locked.status == Status.ACCEPTED:
         locked = case_transition(case=locked, to=Status.IN_MEDIATION, user=user)
     elif locked.status != Status.IN_MEDIATION:
@@ -186,6 +188,8 @@ def agreement_record(
     version: int | None = None,
 ) -> Agreement:
     """Record the 调解协议书 and move the case to “agreement reached”."""
+    if signed_on and signed_on < case.received_on:
+        raise TransitionError(_("The agreement cannot be signed before the application was received."))
     locked = case_transition(case=case, to=Status.AGREEMENT, user=user, version=version)
     agreement = Agreement.objects.create(
         case=locked,
@@ -219,6 +223,8 @@ def instalment_add(
         raise TransitionError(_("Payments can be recorded only under an agreement."))
     if amount is None or amount <= 0:
         raise TransitionError(_("The amount must be more than zero."))
+    if paid_on and paid_on < agreement.signed_on:
+        raise TransitionError(_("A payment under the agreement cannot be made before it was signed."))
     instalment = Instalment.objects.create(
         agreement=agreement, amount=amount, due_on=due_on, paid_on=paid_on, note=note, recorded_by=user
     )
@@ -235,6 +241,8 @@ def instalment_pay(*, instalment: Instalment, user, paid_on: date) -> Instalment
     locked = Instalment.objects.select_for_update().select_related("agreement__case").get(pk=instalment.pk)
     if locked.paid_on:
         raise TransitionError(_("This instalment is already recorded as paid."))
+    if paid_on < locked.agreement.signed_on:
+        raise TransitionError(_("A payment under the agreement cannot be made before it was signed."))
     locked.paid_on = paid_on
     locked.save(update_fields=["paid_on"])
     _event(

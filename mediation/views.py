@@ -4,7 +4,7 @@ import uuid
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.db.models import Prefetch
+from django.db.models import Prefetch, prefetch_related_objects
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -45,15 +45,18 @@ STATS_ROLES = (Role.MEDIATOR, Role.PARK_ADMIN, Role.SECRETARY)
 PAGE_SIZE = 50
 
 
+DETAIL_PREFETCH = (
+    "applicants",
+    "sessions",
+    "attachments",
+    Prefetch("events", queryset=CaseEvent.objects.select_related("user").order_by("-at", "-pk")),
+)
+
+
 def _get_case_for_user(user, pk: int, *, detail: bool = False) -> Case:
     queryset = Case.objects.select_related("body", "respondent_enterprise", "park")
     if detail:
-        queryset = queryset.prefetch_related(
-            "applicants",
-            "sessions",
-            "attachments",
-            Prefetch("events", queryset=CaseEvent.objects.select_related("user").order_by("-at", "-pk")),
-        )
+        queryset = queryset.prefetch_related(*DETAIL_PREFETCH)
     return get_visible_or_404(queryset, user, pk=pk)
 
 
@@ -126,8 +129,9 @@ def case_create(request: HttpRequest) -> HttpResponse:
 
 @role_required(*CASE_ROLES)
 def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    case = _get_case_for_user(request.user, pk, detail=True)
-    services.case_open(case=case, user=request.user)
+    case = _get_case_for_user(request.user, pk)
+    services.case_open(case=case, user=request.user)  # before the history is read, so it shows this opening too
+    prefetch_related_objects([case], *DETAIL_PREFETCH)
     agreement = _agreement(case)
     paid = unpaid = None
     if agreement:

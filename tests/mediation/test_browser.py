@@ -7,6 +7,7 @@ import os
 from decimal import Decimal
 
 import pytest
+from django.utils import timezone
 
 from mediation.models import Case, CaseEvent
 from tests.conftest import sign_in
@@ -68,7 +69,8 @@ def test_oral_case_to_paid_agreement(phone_page, live_server, mabel, room, artif
     page.screenshot(path=os.path.join(artifacts_dir, "mediation-agreement-375.png"), full_page=True)
 
     page.goto(f"{live_server.url}/mediation/{case.pk}/")
-    for amount, paid_on in (("5000", "2026-01-10"), ("4000", "2026-01-31")):
+    today = timezone.localdate().isoformat()
+    for amount, paid_on in (("5000", today), ("4000", today)):
         page.click("form.instalment-form >> xpath=.. >> summary")
         page.fill("form.instalment-form input[name=amount]", amount)
         page.fill("form.instalment-form input[name=paid_on]", paid_on)

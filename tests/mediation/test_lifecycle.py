@@ -166,3 +166,39 @@ def test_nothing_is_ever_deleted(case, alice, rf):
 
     with pytest.raises(ProtectedError):
         case.body.delete()
+
+
+def test_dates_out_of_order_are_refused(mabel, room):
+    case = make_case(room, days_ago=3)
+    services.case_accept(case=case, user=mabel)
+    with pytest.raises(services.TransitionError):
+        services.session_add(
+            case=case,
+            user=mabel,
+            held_on=timezone.localdate() - timedelta(days=10),
+            place="x",
+            present="y",
+            minutes="z",
+        )
+    services.session_add(case=case, user=mabel, held_on=timezone.localdate(), place="x", present="y", minutes="z")
+    services.agreement_record(
+        case=case,
+        user=mabel,
+        facts_in_dispute="a",
+        terms="b",
+        performance="c",
+        perform_by=timezone.localdate(),
+        amount=Decimal("100"),
+    )
+    with pytest.raises(services.TransitionError):
+        services.instalment_add(
+            case=case, user=mabel, amount=Decimal("1"), paid_on=timezone.localdate() - timedelta(days=1)
+        )
+    assert not Instalment.objects.exists()
+
+
+def test_history_shows_the_current_opening(client, mabel, case):
+    client.force_login(mabel)
+    html = client.get(reverse("mediation:case_detail", args=[case.pk])).content.decode()
+    history = html[html.index('class="panel history"') :]
+    assert "梅调解" in history
