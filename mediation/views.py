@@ -3,6 +3,7 @@ from __future__ import annotations
 import uuid
 
 from django.contrib import messages
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Prefetch, prefetch_related_objects
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
@@ -98,15 +99,19 @@ def case_create(request: HttpRequest) -> HttpResponse:
                 formset._non_form_errors = formset.error_class([_("Enter at least one applicant.")])
             else:
                 applicants = [{k: d.get(k, "") for k in ("name", "phone", "id_number")} for d in applicants]
-                case, created = services.case_intake(
-                    park=user.park,
-                    body=form.cleaned_data["body"],
-                    user=user,
-                    fields=form.case_fields(),
-                    applicants=applicants,
-                    attachments=form.cleaned_data["files"],
-                    submit_token=form.cleaned_data["submit_token"],
-                )
+                try:
+                    case, created = services.case_intake(
+                        park=user.park,
+                        body=form.cleaned_data["body"],
+                        user=user,
+                        fields=form.case_fields(),
+                        applicants=applicants,
+                        attachments=form.cleaned_data["files"],
+                        submit_token=form.cleaned_data["submit_token"],
+                    )
+                except ValidationError as error:  # the model's own checks; nothing was saved (atomic)
+                    form.add_error(None, error.messages)
+                    return render(request, "mediation/case_form.html", {"form": form, "formset": formset})
                 if created:
                     messages.success(request, _("Application received: case %(no)s.") % {"no": case.number})
                     state = limitation_state(case.harm_known_on)
