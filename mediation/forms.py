@@ -174,7 +174,7 @@ class ApplicantForm(forms.ModelForm):
         return value
 
 
-def applicant_formset(data=None, extra: int = 3):
+def applicant_formset(data=None, extra: int = 2):
     cls = forms.formset_factory(
         ApplicantForm, extra=extra, min_num=1, validate_min=True, max_num=20, validate_max=True, absolute_max=20
     )

@@ -94,3 +94,15 @@ def test_every_opening_is_recorded(client, mabel, alice, cases):
     assert AccessLog.objects.filter(subject_type="mediation.case", subject_id=str(case.pk)).count() == 3
     # ... and shown in the case's history.
     assert response.content.decode().count("梅调解") >= 2
+
+
+def test_dashboard_cards_per_role(client, mabel, sam, alice, cases):
+    client.force_login(mabel)
+    home = client.get("/").content.decode()
+    assert "在办调解案件" in home and "建有调解委员会的企业" not in home
+    client.force_login(alice)
+    home = client.get("/").content.decode()
+    assert "建有调解委员会的企业" in home and "50.0%" in home  # 云集药业 of the two enterprises
+    client.force_login(sam)
+    home = client.get("/").content.decode()
+    assert 'href="/mediation/statistics/"' in home and 'href="/mediation/"' not in home
