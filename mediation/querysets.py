@@ -27,7 +27,9 @@ class CaseQuerySet(ScopedQuerySet):
     def scope_secretary(self, user):
         # Counts only: the secretary's pages never show a case's parties (statistics only).
         return self.filter(
-            subtree_q(user, "respondent_enterprise__organisation") | subtree_q(user, "body__enterprise__organisation"),
+            subtree_q(user, "respondent_enterprise__organisation")
+            | subtree_q(user, "respondent_enterprise__platform__organisation")
+            | subtree_q(user, "body__enterprise__organisation"),
             park_id=user.park_id,
         )
 

@@ -106,3 +106,12 @@ def test_dashboard_cards_per_role(client, mabel, sam, alice, cases):
     client.force_login(sam)
     home = client.get("/").content.decode()
     assert 'href="/mediation/statistics/"' in home and 'href="/mediation/"' not in home
+
+
+def test_secretary_counts_cases_against_enterprises_on_their_platforms(client, sam, park, room, tree, cases):
+    from parties.models import Enterprise
+
+    tenant = Enterprise.objects.create(park=park, name="入驻商户", platform=tree["e1"])
+    make_case(room, respondent_enterprise=tenant, respondent_name="")
+    client.force_login(sam)
+    assert client.get(reverse("mediation:statistics")).context["figures"]["total"] == 2
