@@ -81,3 +81,20 @@ def test_action_forms_fuzz(client, mabel, case, which, values):
     case.refresh_from_db()
     if case.status == "received":
         assert _rows() == before
+
+
+@FUZZ
+@given(
+    values=st.dictionaries(
+        st.sampled_from(["name", "kind", "enterprise", "address", "mediators", "active"]), junk, max_size=6
+    )
+)
+def test_body_form_fuzz(client, alice, room, values):
+    from mediation.models import MediationBody
+
+    client.force_login(alice)
+    before = MediationBody.objects.count()
+    response = client.post(reverse("mediation:body_create"), values)
+    assert response.status_code in (200, 302)
+    if response.status_code == 200:
+        assert MediationBody.objects.count() == before
