@@ -1,0 +1,57 @@
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django.conf import settings
+from django.db.models import Count, Q
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from mediation.models import CLOCK_STATES, FINAL_STATES, Case
+from mediation.stats import committee_share
+from parkportal.registry import Card, NavItem, register_cards, register_nav
+from parkportal.roles import Role
+
+register_nav(
+    NavItem(_("Mediation cases"), "mediation:case_list", (Role.MEDIATOR, Role.PARK_ADMIN), order=40),
+    NavItem(_("Mediation bodies"), "mediation:body_list", (Role.MEDIATOR, Role.PARK_ADMIN), order=41),
+    NavItem(
+        _("Mediation statistics"), "mediation:statistics", (Role.MEDIATOR, Role.PARK_ADMIN, Role.SECRETARY), order=42
+    ),
+)
+
+
+@register_cards
+def mediation_cards(user) -> list[Card]:
+    if user.role not in (Role.MEDIATOR, Role.PARK_ADMIN, Role.SECRETARY):
+        return []
+    # Queries: open/overdue counts (1); for park administrators the committee share (1).
+    limit = timezone.localdate() - timedelta(days=settings.PORTAL_RULES["MEDIATION_DAYS"])
+    counts = Case.objects.visible_to(user).aggregate(
+        open=Count("pk", filter=~Q(status__in=FINAL_STATES)),
+        overdue=Count("pk", filter=Q(status__in=CLOCK_STATES, received_on__lt=limit)),
+    )
+    url = reverse("mediation:statistics") if user.role == Role.SECRETARY else reverse("mediation:case_list")
+    cards = [
+        Card(title=_("Open mediation cases"), value=counts["open"], url=url, group="mediation"),
+        Card(
+            title=_("Cases past the 15-day clock"),
+            value=counts["overdue"],
+            url=url if user.role == Role.SECRETARY else url + "?overdue=on",
+            tone="alert" if counts["overdue"] else "",
+            group="mediation",
+        ),
+    ]
+    if user.role == Role.PARK_ADMIN:
+        share = committee_share(user)
+        cards.append(
+            Card(
+                title=_("Enterprises with a mediation committee"),
+                value=f"{share['rate']:.1f}%" if share["rate"] is not None else "—",
+                note=_("%(with_committee)d of %(total)d enterprises") % share,
+                url=reverse("mediation:body_list"),
+                group="mediation",
+            )
+        )
+    return cards

@@ -1,0 +1,414 @@
+from __future__ import annotations
+
+import uuid
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.db.models import Prefetch, prefetch_related_objects
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from mediation import services, stats
+from mediation.filters import CaseFilter
+from mediation.forms import (
+    AgreementForm,
+    BodyForm,
+    CaseIntakeForm,
+    DeclineForm,
+    InstalmentForm,
+    MoveForm,
+    PayForm,
+    SessionForm,
+    applicant_formset,
+)
+from mediation.models import (
+    PAYMENT_ORDER_TYPES,
+    Agreement,
+    Applicant,
+    Attachment,
+    Case,
+    CaseEvent,
+    Instalment,
+    MediationBody,
+    Status,
+    limitation_state,
+)
+from parkportal.excel import xlsx_response
+from parkportal.roles import Role
+from parkportal.scoping import get_visible_or_404, role_required
+
+CASE_ROLES = (Role.MEDIATOR, Role.PARK_ADMIN)
+STATS_ROLES = (Role.MEDIATOR, Role.PARK_ADMIN, Role.SECRETARY)
+PAGE_SIZE = 50
+
+
+DETAIL_PREFETCH = (
+    "applicants",
+    "sessions",
+    "attachments",
+    Prefetch("events", queryset=CaseEvent.objects.select_related("user").order_by("-at", "-pk")),
+)
+
+
+def _get_case_for_user(user, pk: int, *, detail: bool = False) -> Case:
+    queryset = Case.objects.select_related("body", "respondent_enterprise", "park")
+    if detail:
+        queryset = queryset.prefetch_related(*DETAIL_PREFETCH)
+    return get_visible_or_404(queryset, user, pk=pk)
+
+
+def _agreement(case: Case) -> Agreement | None:
+    try:
+        return Agreement.objects.select_related("mediator").prefetch_related("instalments").get(case=case)
+    except Agreement.DoesNotExist:
+        return None
+
+
+@role_required(*CASE_ROLES)
+def case_list(request: HttpRequest) -> HttpResponse:
+    # Queries: session, user, bodies for the filter, count, cases (+ body, respondent), applicants.
+    base = (
+        Case.objects.visible_to(request.user)
+        .select_related("body", "respondent_enterprise")
+        .prefetch_related(Prefetch("applicants", queryset=Applicant.objects.order_by("pk")))
+        .order_by("-received_on", "-pk")
+    )
+    case_filter = CaseFilter(request.GET or None, queryset=base, user=request.user)
+    queryset = case_filter.qs if case_filter.is_bound and case_filter.is_valid() else base
+    page = Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "mediation/case_list.html",
+        {"filter": case_filter, "page": page, "cases": page.object_list, "today": timezone.localdate()},
+    )
+
+
+@role_required(*CASE_ROLES)
+def case_create(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    if request.method == "POST":
+        form = CaseIntakeForm(request.POST, request.FILES, user=user)
+        formset = applicant_formset(request.POST)
+        if form.is_valid() and formset.is_valid():
+            applicants = [f.cleaned_data for f in formset.forms if f.cleaned_data and f.cleaned_data.get("name")]
+            if not applicants:
+                formset._non_form_errors = formset.error_class([_("Enter at least one applicant.")])
+            else:
+                applicants = [{k: d.get(k, "") for k in ("name", "phone", "id_number")} for d in applicants]
+                try:
+                    case, created = services.case_intake(
+                        park=user.park,
+                        body=form.cleaned_data["body"],
+                        user=user,
+                        fields=form.case_fields(),
+                        applicants=applicants,
+                        attachments=form.cleaned_data["files"],
+                        submit_token=form.cleaned_data["submit_token"],
+                    )
+                except ValidationError as error:  # the model's own checks; nothing was saved (atomic)
+                    form.add_error(None, error.messages)
+                    return render(request, "mediation/case_form.html", {"form": form, "formset": formset})
+                if created:
+                    messages.success(request, _("Application received: case %(no)s.") % {"no": case.number})
+                    state = limitation_state(case.harm_known_on)
+                    if state == "passed":
+                        messages.warning(request, _("The one-year limitation period for arbitration has passed."))
+                    elif state == "near":
+                        messages.warning(
+                            request,
+                            _("The one-year limitation period for arbitration ends on %(date)s: tell the worker.")
+                            % {"date": case.limitation_ends},
+                        )
+                else:
+                    messages.info(request, _("This application was already received."))
+                return redirect("mediation:case_detail", pk=case.pk)
+    else:
+        form = CaseIntakeForm(user=user, initial={"submit_token": uuid.uuid4(), "received_at": timezone.now()})
+        formset = applicant_formset()
+    return render(request, "mediation/case_form.html", {"form": form, "formset": formset})
+
+
+@role_required(*CASE_ROLES)
+def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    case = _get_case_for_user(request.user, pk)
+    services.case_open(case=case, user=request.user)  # before the history is read, so it shows this opening too
+    prefetch_related_objects([case], *DETAIL_PREFETCH)
+    agreement = _agreement(case)
+    paid = unpaid = None
+    if agreement:
+        instalments = list(agreement.instalments.all())
+        paid = sum((i.amount for i in instalments if i.paid_on), start=0)
+        unpaid = max(agreement.amount - paid, 0)
+    moves = services.allowed_moves(case)
+    context = {
+        "case": case,
+        "agreement": agreement,
+        "paid": paid,
+        "unpaid": unpaid,
+        "not_performed": bool(agreement and unpaid and agreement.perform_by < timezone.localdate()),
+        "payment_order": case.dispute_type in PAYMENT_ORDER_TYPES,
+        "moves": moves,
+        "today": timezone.localdate(),
+        "move_form": MoveForm(initial={"version": case.version}),
+        "decline_form": DeclineForm(initial={"version": case.version}) if Status.DECLINED in moves else None,
+        "session_form": SessionForm(
+            initial={
+                "version": case.version,
+                "held_on": timezone.localdate(),
+                "place": case.body.address or case.body.name,
+            }
+        )
+        if case.status in (Status.ACCEPTED, Status.IN_MEDIATION)
+        else None,
+        "agreement_form": AgreementForm(initial={"version": case.version, "facts_in_dispute": case.facts})
+        if Status.AGREEMENT in moves
+        else None,
+        "instalment_form": InstalmentForm() if agreement and case.status in (Status.AGREEMENT, Status.CLOSED) else None,
+        "pay_form": PayForm(initial={"paid_on": timezone.localdate()}),
+    }
+    return render(request, "mediation/case_detail.html", context)
+
+
+def _fail(request: HttpRequest, case: Case, error: services.TransitionError) -> HttpResponse:
+    messages.error(request, error.message)
+    return redirect("mediation:case_detail", pk=case.pk)
+
+
+def _form_errors(request: HttpRequest, case: Case, form) -> HttpResponse:
+    for field, errors in form.errors.items():
+        label = form.fields[field].label if field in form.fields else ""
+        for error in errors:
+            messages.error(request, f"{label}: {error}" if label else error)
+    return redirect("mediation:case_detail", pk=case.pk)
+
+
+MOVES = {
+    "accept": services.case_accept,
+    "no_agreement": services.case_no_agreement,
+    "close": services.case_close,
+    "withdraw": services.case_withdraw,
+}
+
+
+@require_POST
+@role_required(*CASE_ROLES)
+def case_move(request: HttpRequest, pk: int, action: str) -> HttpResponse:
+    case = _get_case_for_user(request.user, pk)
+    service = MOVES.get(action)
+    if service is None:
+        raise Http404
+    form = MoveForm(request.POST)
+    if not form.is_valid():
+        return _form_errors(request, case, form)
+    try:
+        service(case=case, user=request.user, version=form.cleaned_data["version"], note=form.cleaned_data["note"])
+    except services.TransitionError as error:
+        return _fail(request, case, error)
+    messages.success(request, _("The case is now “%(status)s”.") % {"status": case.get_status_display()})
+    return redirect("mediation:case_detail", pk=case.pk)
+
+
+@require_POST
+@role_required(*CASE_ROLES)
+def case_decline(request: HttpRequest, pk: int) -> HttpResponse:
+    case = _get_case_for_user(request.user, pk)
+    form = DeclineForm(request.POST)
+    if not form.is_valid():
+        return _form_errors(request, case, form)
+    try:
+        services.case_decline(case=case, user=request.user, **form.cleaned_data)
+    except services.TransitionError as error:
+        return _fail(request, case, error)
+    messages.success(request, _("The application was declined."))
+    return redirect("mediation:case_detail", pk=case.pk)
+
+
+@require_POST
+@role_required(*CASE_ROLES)
+def session_add(request: HttpRequest, pk: int) -> HttpResponse:
+    case = _get_case_for_user(request.user, pk)
+    form = SessionForm(request.POST)
+    if not form.is_valid():
+        return _form_errors(request, case, form)
+    try:
+        services.session_add(case=case, user=request.user, **form.cleaned_data)
+    except services.TransitionError as error:
+        return _fail(request, case, error)
+    messages.success(request, _("Session recorded."))
+    return redirect("mediation:case_detail", pk=case.pk)
+
+
+@require_POST
+@role_required(*CASE_ROLES)
+def agreement_add(request: HttpRequest, pk: int) -> HttpResponse:
+    case = _get_case_for_user(request.user, pk)
+    form = AgreementForm(request.POST)
+    if not form.is_valid():
+        return _form_errors(request, case, form)
+    try:
+        services.agreement_record(case=case, user=request.user, **form.cleaned_data)
+    except services.TransitionError as error:
+        return _fail(request, case, error)
+    messages.success(request, _("Agreement recorded. Print it for signatures and seals."))
+    return redirect("mediation:case_detail", pk=case.pk)
+
+
+@require_POST
+@role_required(*CASE_ROLES)
+def instalment_add(request: HttpRequest, pk: int) -> HttpResponse:
+    case = _get_case_for_user(request.user, pk)
+    form = InstalmentForm(request.POST)
+    if not form.is_valid():
+        return _form_errors(request, case, form)
+    try:
+        services.instalment_add(case=case, user=request.user, **form.cleaned_data)
+    except services.TransitionError as error:
+        return _fail(request, case, error)
+    messages.success(request, _("Payment recorded."))
+    return redirect("mediation:case_detail", pk=case.pk)
+
+
+@require_POST
+@role_required(*CASE_ROLES)
+def instalment_pay(request: HttpRequest, pk: int, instalment_pk: int) -> HttpResponse:
+    case = _get_case_for_user(request.user, pk)
+    try:
+        instalment = Instalment.objects.get(pk=instalment_pk, agreement__case=case)
+    except (Instalment.DoesNotExist, ValueError):
+        raise Http404 from None
+    form = PayForm(request.POST)
+    if not form.is_valid():
+        return _form_errors(request, case, form)
+    try:
+        services.instalment_pay(instalment=instalment, user=request.user, paid_on=form.cleaned_data["paid_on"])
+    except services.TransitionError as error:
+        return _fail(request, case, error)
+    messages.success(request, _("Payment recorded."))
+    return redirect("mediation:case_detail", pk=case.pk)
+
+
+@role_required(*CASE_ROLES)
+def agreement_print(request: HttpRequest, pk: int) -> HttpResponse:
+    """The 调解协议书 on A4: one copy per party and one kept by the body."""
+    case = _get_case_for_user(request.user, pk, detail=True)
+    agreement = _agreement(case)
+    if agreement is None:
+        raise Http404
+    applicants = list(case.applicants.all())
+    labels = [_("Party %(n)s") % {"n": _number(i + 1)} for i in range(len(applicants) + 1)] + [_("Archive copy")]
+    services.case_printed(case=case, user=request.user, what=_("Agreement"))
+    return render(
+        request,
+        "mediation/agreement_print.html",
+        {"case": case, "agreement": agreement, "applicants": applicants, "copies": labels},
+    )
+
+
+def _number(n: int) -> str:
+    from django.utils.translation import get_language
+
+    if (get_language() or "").startswith("zh") and n <= 10:
+        return "一二三四五六七八九十"[n - 1]
+    return str(n)
+
+
+@role_required(*CASE_ROLES)
+def arbitration_notice(request: HttpRequest, pk: int) -> HttpResponse:
+    """Printable notice to the worker that they may now apply for labour-dispute arbitration."""
+    case = _get_case_for_user(request.user, pk, detail=True)
+    if not case.may_arbitrate:
+        raise Http404
+    services.case_printed(case=case, user=request.user, what=_("Notice of the right to arbitration"))
+    return render(
+        request,
+        "mediation/arbitration_notice.html",
+        {"case": case, "applicants": list(case.applicants.all()), "today": timezone.localdate()},
+    )
+
+
+@role_required(*CASE_ROLES)
+def attachment_download(request: HttpRequest, pk: int, attachment_pk: int) -> FileResponse:
+    case = _get_case_for_user(request.user, pk)
+    try:
+        attachment = Attachment.objects.get(pk=attachment_pk, case=case)
+    except (Attachment.DoesNotExist, ValueError):
+        raise Http404 from None
+    thumb = request.GET.get("thumb") == "1" and attachment.thumbnail
+    handle = (attachment.thumbnail if thumb else attachment.file).open("rb")
+    content_type = "application/pdf" if attachment.kind == "pdf" else "image/jpeg"
+    response = FileResponse(
+        handle,
+        content_type=content_type,
+        as_attachment=attachment.kind == "pdf",
+        filename=attachment.file.name.rsplit("/", 1)[-1],
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+@role_required(Role.MEDIATOR, Role.PARK_ADMIN)
+def body_list(request: HttpRequest) -> HttpResponse:
+    bodies = (
+        MediationBody.objects.visible_to(request.user)
+        .select_related("enterprise")
+        .prefetch_related("mediators")
+        .order_by("-kind", "name", "pk")  # the park's rooms first, then the enterprise committees
+    )
+    page = Paginator(bodies, PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "mediation/body_list.html",
+        {"bodies": page.object_list, "page": page, "share": stats.committee_share(request.user)},
+    )
+
+
+@role_required(Role.PARK_ADMIN)
+def body_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
+    """Park administrators add the park's rooms and the enterprises' committees, and name their mediators."""
+    body = get_visible_or_404(MediationBody.objects.all(), request.user, pk=pk) if pk else None
+    form = BodyForm(request.POST or None, instance=body, park=request.user.park)
+    if request.method == "POST" and form.is_valid():
+        saved = form.save(commit=False)
+        saved.park = request.user.park
+        saved.save()
+        form.save_m2m()
+        messages.success(request, _("Saved: %(name)s.") % {"name": saved.name})
+        return redirect("mediation:body_list")
+    return render(request, "mediation/body_form.html", {"form": form, "body": body})
+
+
+@role_required(*STATS_ROLES)
+def statistics(request: HttpRequest) -> HttpResponse:
+    figures = stats.compute(Case.objects.visible_to(request.user), year=_year(request))
+    return render(request, "mediation/statistics.html", {"figures": figures, "year": figures["year"]})
+
+
+@role_required(*STATS_ROLES)
+def statistics_export(request: HttpRequest) -> HttpResponse:
+    figures = stats.compute(Case.objects.visible_to(request.user), year=_year(request))
+    headers = [
+        _("Month"),
+        _("Mediation body"),
+        _("Dispute type"),
+        _("Cases"),
+        _("Agreements"),
+        _("Amount agreed (yuan)"),
+        _("Amount paid (yuan)"),
+    ]
+    rows = [
+        [r["month"], r["body"], r["type"], r["cases"], r["agreements"], r["agreed"], r["paid"]] for r in figures["rows"]
+    ]
+    rows.append([_("Total"), "", "", figures["total"], figures["agreements"], figures["agreed"], figures["paid"]])
+    return xlsx_response("mediation-statistics", headers, rows, title=_("Mediation statistics"))
+
+
+def _year(request: HttpRequest) -> int:
+    try:
+        year = int(request.GET.get("year", ""))
+    except ValueError:
+        return timezone.localdate().year
+    return year if 2000 <= year <= 2100 else timezone.localdate().year

@@ -1,0 +1,50 @@
+"""Query counts of the case list and the dashboard card stay constant as data grows."""
+
+from __future__ import annotations
+
+import pytest
+from django.urls import reverse
+
+from mediation.dashboard import mediation_cards
+from parkportal.registry import cards_for
+from tests.mediation.conftest import make_case
+
+pytestmark = pytest.mark.django_db
+
+
+def _grow(room, n):
+    for i in range(n):
+        closed = {"status": "closed", "outcome": "agreement", "days_to_close": i % 20} if i % 2 else {}
+        make_case(room, days_ago=i % 30, applicants=1 + i % 3, **closed)
+
+
+# Queries: session, user, bodies (filter form), count (paginator), cases (+ body, respondent), applicants.
+LIST_QUERIES = 6
+
+
+@pytest.mark.parametrize("n", [5, 50])
+def test_case_list_constant(client, mabel, room, n, django_assert_num_queries):
+    _grow(room, n)
+    client.force_login(mabel)
+    with django_assert_num_queries(LIST_QUERIES):
+        response = client.get(reverse("mediation:case_list"))
+    assert len(response.context["cases"]) == n
+
+
+@pytest.mark.parametrize("n", [5, 50])
+def test_statistics_constant(client, alice, room, n, django_assert_num_queries):
+    _grow(room, n)
+    client.force_login(alice)
+    # session, user, totals, groups, payments by group, median.
+    with django_assert_num_queries(6):
+        response = client.get(reverse("mediation:statistics"))
+    assert response.context["figures"]["total"] == n
+
+
+@pytest.mark.parametrize("n", [5, 50])
+def test_dashboard_cards_fixed(alice, room, n, django_assert_num_queries, tree):
+    _grow(room, n)
+    with django_assert_num_queries(2):  # open/overdue counts, committee share
+        cards = mediation_cards(alice)
+    assert cards[0].value == n // 2 + n % 2  # the unclosed half
+    assert any(c.title == cards[2].title for c in cards_for(alice))
