@@ -9,6 +9,7 @@ The public event pages (shareable in WeChat) use `public()`: published or cancel
 from __future__ import annotations
 
 from django.db.models import Q, Sum
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from parkportal.scoping import ScopedQuerySet
@@ -42,7 +43,9 @@ class EventQuerySet(ScopedQuerySet):
 
     def with_places(self):
         """Annotate `taken`: places held by confirmed and attended registrations (one aggregate join)."""
-        return self.annotate(taken=Sum("registrations__places", filter=Q(registrations__status__in=HOLDING)))
+        return self.annotate(
+            taken=Coalesce(Sum("registrations__places", filter=Q(registrations__status__in=HOLDING)), 0)
+        )
 
     def scope_secretary(self, user):
         return self.filter(subtree_q(user, "organiser"), park_id=user.park_id)
