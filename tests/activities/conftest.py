@@ -67,13 +67,13 @@ def other_event(park, tree, kinds) -> Event:
 @pytest.fixture
 def dong(park):
     """A truck driver who signs in by phone."""
-    return make_user("dong", Role.DRIVER, park, phone="13912340001", display_name="董师傅")
+    return make_user("dong", Role.DRIVER, park, phone="13912340001", display_name="董师傅", phone_verified=True)
 
 
 @pytest.fixture
 def wang(park):
     """Another driver."""
-    return make_user("wang", Role.DRIVER, park, phone="13912340002", display_name="王师傅")
+    return make_user("wang", Role.DRIVER, park, phone="13912340002", display_name="王师傅", phone_verified=True)
 
 
 @pytest.fixture
