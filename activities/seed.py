@@ -215,11 +215,12 @@ def seed(*, park, size: str, out) -> None:
 
     registrations: list[Registration] = []
     family_for: list[tuple[int, list[tuple[str, str, int | None]]]] = []
-    for event in events:
-        if event.status == "draft":
-            continue
+    open_events = [e for e in events if e.status != "draft"]
+    if large:  # 250,000 registrations over the events that took registrations
+        per_event = -(-250_000 // len(open_events))
+    for event in open_events:
         past = event.starts_at < now
-        wanted = per_event if event.capacity is None else min(per_event, event.capacity + 6)
+        wanted = per_event if large or event.capacity is None else min(per_event, event.capacity + 6)
         if event.title == "健康义诊进卡车司机之家":
             wanted = 110
         chosen = rng.sample(people, min(wanted, len(people)))
