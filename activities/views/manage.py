@@ -380,6 +380,7 @@ def month_calendar(request: HttpRequest) -> HttpResponse:
         .select_related("kind")
         .order_by("starts_at")
     )
+    events = list(events)
     by_day: dict[date, list[Event]] = {}
     for event in events:
         by_day.setdefault(timezone.localdate(event.starts_at), []).append(event)
@@ -392,6 +393,7 @@ def month_calendar(request: HttpRequest) -> HttpResponse:
         {
             "first": first,
             "grid": grid,
+            "agenda": [e for e in events if timezone.localdate(e.starts_at).month == first.month],
             "prev": prev_month.strftime("%Y-%m"),
             "next": next_month.strftime("%Y-%m"),
             "today": timezone.localdate(),

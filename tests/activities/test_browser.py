@@ -62,3 +62,31 @@ def test_driver_registers_with_child_cancels_and_first_waiting_is_promoted(
     assert waiting.status == "confirmed"
     assert SmsMessage.objects.filter(phone=wang.phone, body__contains=waiting.ticket_code).count() == 1
     page.screenshot(path=os.path.join(artifacts_dir, "events-cancelled-375.png"), full_page=True)
+
+
+def test_door_checkin_on_a_phone_and_month_calendar(
+    phone_page, live_server, park, tree, kinds, dong, alice, artifacts_dir
+):
+    from tests.conftest import sign_in
+
+    page = phone_page
+    clinic = make_event(park, kinds["clinic"], tree["b1"], title="健康义诊进司机之家")
+    reg, _ = registration_create(event=clinic, user=dong)
+    sign_in(page, live_server, "alice")
+    # The ticket's QR code encodes this URL: the phone's camera or WeChat opens it.
+    page.goto(live_server.url + f"/events/checkin/{reg.ticket_code}/")
+    page.click("main form button.big")
+    page.wait_for_selector(".checkin-state")
+    page.goto(live_server.url + f"/events/checkin/{reg.ticket_code}/")  # a second scan
+    assert page.locator(".checkin-state").is_visible()
+    assert page.locator("main form button.big").count() == 0
+    page.screenshot(path=os.path.join(artifacts_dir, "events-checkin-375.png"), full_page=True)
+    reg.refresh_from_db()
+    assert reg.status == "attended"
+    assert Registration.objects.filter(event=clinic, status="attended").count() == 1
+
+    month = clinic.starts_at.strftime("%Y-%m")
+    page.goto(live_server.url + f"/events/calendar/?month={month}")
+    assert page.locator(".cal-event").count() == 1
+    assert page.evaluate("document.documentElement.scrollWidth") <= 375
+    page.screenshot(path=os.path.join(artifacts_dir, "events-calendar-375.png"), full_page=True)
