@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import calendar as pycalendar
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 
 from django.contrib import messages
 from django.core.paginator import Paginator
@@ -19,6 +19,7 @@ from django.views.decorators.http import require_POST
 from activities.filters import EventFilter
 from activities.forms import BroadcastForm, DoorSearchForm, EventForm, OutcomeForm, WalkInForm
 from activities.models import Event, EventKind, Outcome, OutcomePhoto, Registration, RegistrationStatus
+from activities.querysets import attach_taken
 from activities.services import (
     RegistrationError,
     broadcast_send,
@@ -55,14 +56,12 @@ def _counts(event: Event) -> dict:
 @role_required(*DOOR_ROLES)
 def manage_list(request: HttpRequest) -> HttpResponse:
     base = (
-        Event.objects.visible_to(request.user)
-        .select_related("kind", "site", "organiser")
-        .with_places()
-        .order_by("-starts_at", "-pk")
+        Event.objects.visible_to(request.user).select_related("kind", "site", "organiser").order_by("-starts_at", "-pk")
     )
     filterset = EventFilter(request.GET or None, queryset=base, user=request.user, manage=True)
     events = filterset.qs if filterset.is_bound and filterset.is_valid() else base
     page = Paginator(events, PAGE_SIZE).get_page(request.GET.get("page"))
+    page.object_list = attach_taken(page.object_list)
     return render(
         request,
         "activities/manage_list.html",
@@ -374,9 +373,12 @@ def month_calendar(request: HttpRequest) -> HttpResponse:
     first = _month(request.GET.get("month"))
     weeks = pycalendar.Calendar(firstweekday=0).monthdatescalendar(first.year, first.month)
     start, end = weeks[0][0], weeks[-1][-1]
+    tz = timezone.get_current_timezone()
+    since = datetime.combine(start, time.min, tzinfo=tz)
+    until = datetime.combine(end + timedelta(days=1), time.min, tzinfo=tz)
     events = (
         Event.objects.visible_to(request.user)
-        .filter(starts_at__date__gte=start, starts_at__date__lte=end)
+        .filter(starts_at__gte=since, starts_at__lt=until)
         .select_related("kind")
         .order_by("starts_at")
     )
@@ -415,8 +417,12 @@ def outcome_report(request: HttpRequest) -> HttpResponse:
     today = timezone.localdate()
     date_from = _parse_date(request.GET.get("from"), today.replace(month=1, day=1))
     date_to = _parse_date(request.GET.get("to"), today)
+    tz = timezone.get_current_timezone()
     held = Event.objects.visible_to(request.user).filter(
-        status="published", starts_at__date__gte=date_from, starts_at__date__lte=date_to, starts_at__lte=timezone.now()
+        status="published",
+        starts_at__gte=datetime.combine(date_from, time.min, tzinfo=tz),
+        starts_at__lt=datetime.combine(date_to + timedelta(days=1), time.min, tzinfo=tz),
+        starts_at__lte=timezone.now(),
     )
     rows = list(
         held.values("kind__name")

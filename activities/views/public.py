@@ -19,6 +19,7 @@ from django.views.decorators.http import require_POST
 from activities.filters import EventFilter
 from activities.forms import family_formset
 from activities.models import Event, Registration
+from activities.querysets import attach_taken
 from activities.services import FamilyEntry, RegistrationError, registration_cancel, registration_create, waiting_rank
 from parkportal.roles import Role
 from parkportal.scoping import get_visible_or_404, role_required
@@ -27,7 +28,7 @@ PAGE_SIZE = 20
 
 
 def _events_for_visitor(user):
-    return Event.objects.for_visitor(user).select_related("kind", "site").with_places()
+    return Event.objects.for_visitor(user).select_related("kind", "site")
 
 
 def event_list(request: HttpRequest) -> HttpResponse:
@@ -37,6 +38,7 @@ def event_list(request: HttpRequest) -> HttpResponse:
     filterset = EventFilter(request.GET or None, queryset=base, park_id=park_id)
     events = filterset.qs if filterset.is_bound and filterset.is_valid() else base
     page = Paginator(events, PAGE_SIZE).get_page(request.GET.get("page"))
+    page.object_list = attach_taken(page.object_list)
     mine = {}
     if request.user.is_authenticated and request.user.role == Role.DRIVER:
         ids = [e.pk for e in page.object_list]
@@ -53,7 +55,7 @@ def event_list(request: HttpRequest) -> HttpResponse:
 
 
 def _get_public_event(request: HttpRequest, pk: int) -> Event:
-    return get_object_or_404(_events_for_visitor(request.user).select_related("organiser"), pk=pk)
+    return get_object_or_404(_events_for_visitor(request.user).select_related("organiser").with_places(), pk=pk)
 
 
 def event_detail(request: HttpRequest, pk: int) -> HttpResponse:
