@@ -11,9 +11,21 @@ from django.utils.translation import gettext_lazy as _
 
 from activities.models import Event, EventKind
 from drivers_home.models import Site
-from parkportal.uploads import clean_image
+from parkportal.uploads import clean_image as _shared_clean_image
 from parkportal.validators import validate_mobile
 from parties.models import Organisation
+
+
+def clean_image(upload):
+    """The shared validator, made total: Pillow's KeyError for an unknown file ("MPO" plugin) is a field error."""
+    try:
+        return _shared_clean_image(upload)
+    except (KeyError, LookupError):
+        raise ValidationError(
+            _("The file %(name)s is not a photo we can read (JPEG, PNG, WebP or GIF).") % {"name": upload.name},
+            code="not_image",
+        ) from None
+
 
 DATETIME_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M:%S"]
 
