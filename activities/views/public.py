@@ -177,6 +177,19 @@ def _ics_text(value: str) -> str:
     return value.replace("\\", "\\\\").replace(";", "\\;").replace(",", "\\,").replace("\r", "").replace("\n", "\\n")
 
 
+def _ics_fold(line: str) -> str:
+    """RFC 5545: lines longer than 75 octets continue on the next line after a space (never mid-character)."""
+    out, current = [], b""
+    for char in line:
+        encoded = char.encode("utf-8")
+        if len(current) + len(encoded) > (75 if not out else 74):
+            out.append(current.decode("utf-8"))
+            current = b""
+        current += encoded
+    out.append(current.decode("utf-8"))
+    return "\r\n ".join(out)
+
+
 def _ics_time(value: datetime) -> str:
     return value.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
 
@@ -211,6 +224,8 @@ def ticket_ics(request: HttpRequest, code: str) -> HttpResponse:
         "END:VEVENT",
         "END:VCALENDAR",
     ]
-    response = HttpResponse("\r\n".join(lines) + "\r\n", content_type="text/calendar; charset=utf-8")
+    response = HttpResponse(
+        "\r\n".join(_ics_fold(line) for line in lines) + "\r\n", content_type="text/calendar; charset=utf-8"
+    )
     response["Content-Disposition"] = f'attachment; filename="event-{event.pk}.ics"'
     return response

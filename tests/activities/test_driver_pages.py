@@ -140,3 +140,13 @@ def test_driver_pages_are_light(client, clinic, dong):
         html = client.get(url).content
         total = len(gzip.compress(html)) + css
         assert total < 60 * 1024, (url, total)
+
+
+def test_ics_lines_are_folded_at_75_octets(client, park, tree, kinds, dong):
+    event = make_event(park, kinds["clinic"], tree["b1"], title="健康义诊" * 12)
+    reg, _ = registration_create(event=event, user=dong)
+    client.force_login(dong)
+    body = client.get(reverse("activities:ticket_ics", args=[reg.ticket_code])).content
+    assert all(len(line) <= 75 for line in body.split(b"\r\n"))
+    unfolded = body.decode().replace("\r\n ", "")
+    assert "SUMMARY:" + "健康义诊" * 12 in unfolded
