@@ -104,9 +104,19 @@ def registration_create(
     """
     now = now or timezone.now()
     event = _lock_event(event.pk)
-    existing = Registration.objects.select_for_update().filter(event=event, user=user).first()
-    if existing is not None and existing.is_active:
-        return existing, False
+    # One aggregate read under the lock: places held, people waiting, the last waiting position, and
+    # whether this person already has a row (the rare case, read again with its own lock below).
+    state = Registration.objects.filter(event=event).aggregate(
+        taken=Sum("places", filter=Q(status__in=Registration.HOLDING), default=0),
+        waiting=Count("pk", filter=Q(status=RegistrationStatus.WAITING)),
+        last=Max("position"),
+        mine=Max("pk", filter=Q(user=user)),
+    )
+    existing = None
+    if state["mine"] is not None:
+        existing = Registration.objects.select_for_update().get(pk=state["mine"])
+        if existing.is_active:
+            return existing, False
     _check_open(event, now)
     family = list(family)
     if family and not event.allow_family:
@@ -118,12 +128,6 @@ def registration_create(
     places = 1 + len(family)
     if event.capacity is not None and places > event.capacity:
         raise RegistrationError(_("The event has fewer places than your group."))
-    # One aggregate read under the lock: places held, people waiting, the last waiting position.
-    state = Registration.objects.filter(event=event).aggregate(
-        taken=Sum("places", filter=Q(status__in=Registration.HOLDING), default=0),
-        waiting=Count("pk", filter=Q(status=RegistrationStatus.WAITING)),
-        last=Max("position"),
-    )
     fits = event.capacity is None or state["taken"] + places <= event.capacity
     confirmed = not state["waiting"] and fits
     registration = existing or Registration(event=event, user=user)
