@@ -165,7 +165,7 @@ def event_export(request: HttpRequest, pk: int) -> HttpResponse:
     event = _get_event_for_user(request, pk)
     full = request.GET.get("phones") == "full" and request.user.role == Role.PARK_ADMIN
     if full:
-        log_access(request.user, event)
+        log_access(request.user, event, action="export_phones")
     rows = (
         Registration.objects.visible_to(request.user)
         .filter(event=event)

@@ -180,3 +180,18 @@ def test_registration_list_masks_phone(client, alice, clinic, dong):
     html = client.get(reverse("activities:manage_event", args=[clinic.pk])).content.decode()
     assert "139****0001" in html and "13912340001" not in html
     assert Registration.objects.count() == 1
+
+
+def test_full_phone_export_only_for_park_admin_and_recorded(client, alice, sam, clinic, dong):
+    from parkportal.models import AccessLog
+
+    registration_create(event=clinic, user=dong)
+    client.force_login(sam)
+    response = client.get(reverse("activities:event_export", args=[clinic.pk]) + "?phones=full")
+    rows = list(load_workbook(io.BytesIO(response.content)).active.iter_rows(values_only=True))
+    assert rows[1][2] == "139****0001" and not AccessLog.objects.exists()
+    client.force_login(alice)
+    response = client.get(reverse("activities:event_export", args=[clinic.pk]) + "?phones=full")
+    rows = list(load_workbook(io.BytesIO(response.content)).active.iter_rows(values_only=True))
+    assert rows[1][2] == "13912340001"
+    assert AccessLog.objects.filter(user=alice, action="export_phones").count() == 1
