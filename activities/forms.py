@@ -143,7 +143,7 @@ class EventForm(forms.ModelForm):
 
 
 class FamilyForm(forms.Form):
-    name = forms.CharField(label=_("name"), max_length=60, required=False)
+    name = forms.CharField(label=_("Name"), max_length=60, required=False)
     relation = forms.CharField(label=_("relation"), max_length=20, required=False)
     age = forms.IntegerField(label=_("age"), min_value=0, max_value=120, required=False)
 
@@ -184,7 +184,7 @@ def family_formset(*, data=None, asks_age: bool):
 
 
 class WalkInForm(TokenMixin):
-    name = forms.CharField(label=_("name"), max_length=60)
+    name = forms.CharField(label=_("Name"), max_length=60)
     phone = forms.CharField(label=_("mobile number"), max_length=11, required=False, validators=[validate_mobile])
 
     def clean_name(self):
