@@ -449,12 +449,25 @@ def outcome_report(request: HttpRequest) -> HttpResponse:
         for key in totals:
             totals[key] += row[key]
     totals["rate"] = (totals["attended"] / totals["registered"] * 100) if totals["registered"] else None
+    # Per event (the latest 100 of the period): one query with the counts and the outcome's people served.
+    per_event = list(
+        held.select_related("kind", "outcome")
+        .annotate(
+            registered=Count("registrations", filter=Q(registrations__status__in=("confirmed", "attended"))),
+            attended=Count("registrations", filter=Q(registrations__status="attended")),
+        )
+        .order_by("-starts_at")[:100]
+    )
+    for event in per_event:
+        event.rate = (event.attended / event.registered * 100) if event.registered else None
+        event.served = getattr(getattr(event, "outcome", None), "people_served", None)
     return render(
         request,
         "activities/report.html",
         {
             "rows": rows,
             "totals": totals,
+            "per_event": per_event,
             "date_from": date_from,
             "date_to": date_to,
             "kinds": EventKind.objects.filter(park_id=request.user.park_id),
