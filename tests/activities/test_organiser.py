@@ -195,3 +195,26 @@ def test_full_phone_export_only_for_park_admin_and_recorded(client, alice, sam, 
     rows = list(load_workbook(io.BytesIO(response.content)).active.iter_rows(values_only=True))
     assert rows[1][2] == "13912340001"
     assert AccessLog.objects.filter(user=alice, action="export_phones").count() == 1
+
+
+def test_secretary_cannot_organise_outside_subtree(client, sam, kinds, tree, other_event):
+    client.force_login(sam)
+    response = client.post(reverse("activities:event_create"), _form(kinds, tree, organiser=tree["b2"].pk))
+    assert response.status_code == 200 and "organiser" in response.context["form"].errors
+    assert not Event.objects.filter(title="九月健康义诊").exists()
+    assert client.post(reverse("activities:event_cancel", args=[other_event.pk])).status_code == 404
+    other_event.refresh_from_db()
+    assert other_event.status == "published"
+
+
+def test_raising_capacity_promotes_waiting(client, alice, park, tree, kinds):
+    event = make_event(park, kinds["clinic"], tree["b1"], capacity=1)
+    people = drivers(park, 3)
+    regs = [registration_create(event=event, user=u)[0] for u in people]
+    client.force_login(alice)
+    data = _form(kinds, tree, capacity="2", title=event.title)
+    data["starts_at"] = timezone.localtime(event.starts_at).strftime("%Y-%m-%dT%H:%M")
+    data["ends_at"] = timezone.localtime(event.ends_at).strftime("%Y-%m-%dT%H:%M")
+    client.post(reverse("activities:event_edit", args=[event.pk]), data)
+    statuses = [Registration.objects.get(pk=r.pk).status for r in regs]
+    assert statuses == ["confirmed", "confirmed", "waiting"]

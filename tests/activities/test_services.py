@@ -107,3 +107,26 @@ def test_family_refused_when_not_allowed(park, tree, kinds, dong):
     event = make_event(park, kinds["clinic"], tree["b1"], allow_family=False)
     with pytest.raises(RegistrationError):
         registration_create(event=event, user=dong, family=[FamilyEntry("x", "y")])
+
+
+def test_cannot_register_before_the_window_opens(park, tree, kinds, dong):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    event = make_event(park, kinds["clinic"], tree["b1"], registration_opens=timezone.now() + timedelta(days=1))
+    with pytest.raises(RegistrationError):
+        registration_create(event=event, user=dong)
+    assert not Registration.objects.exists()
+
+
+def test_database_refuses_bad_events(park, tree, kinds):
+    from datetime import timedelta
+
+    from django.db import transaction
+
+    for bad in ({"capacity": 0}, {"ends_at_offset": -1}):
+        with pytest.raises(IntegrityError), transaction.atomic():
+            event = make_event(park, kinds["clinic"], tree["b1"], capacity=bad.get("capacity", 5))
+            if "ends_at_offset" in bad:
+                type(event).objects.filter(pk=event.pk).update(ends_at=event.starts_at - timedelta(hours=1))
