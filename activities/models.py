@@ -1,1 +1,320 @@
-from django.db import models  # noqa: F401
+"""Outreach events (活动): kinds as data, events, registrations with a waiting list, outcomes.
+
+Capacity is enforced in one place, `activities.services`, under a row lock on the event; the database
+backs it with constraints (one registration per person and event, one person per waiting position).
+"""
+
+from __future__ import annotations
+
+import secrets
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from activities.querysets import EventKindQuerySet, EventQuerySet, OutcomeQuerySet, RegistrationQuerySet
+from parkportal.models import Park
+
+
+def new_ticket_code() -> str:
+    return secrets.token_urlsafe(9)
+
+
+class EventKind(models.Model):
+    """活动类型: clinic, legal salon, 卡友大讲堂 lecture, … Each kind lists its outcome figures.
+
+    `figures` is a list of {"key": "...", "label": "..."}: the counts recorded after an event of this kind.
+    """
+
+    park = models.ForeignKey(Park, on_delete=models.CASCADE, related_name="event_kinds", verbose_name=_("park"))
+    slug = models.SlugField(_("code"), max_length=40)
+    name = models.CharField(_("name"), max_length=60)
+    figures = models.JSONField(_("outcome figures"), default=list, blank=True)
+    asks_child_age = models.BooleanField(_("asks the age of family members"), default=False)
+    order = models.PositiveSmallIntegerField(_("order"), default=0)
+
+    objects = EventKindQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("event kind")
+        verbose_name_plural = _("event kinds")
+        ordering = ["order", "name"]
+        constraints = [models.UniqueConstraint(fields=["park", "slug"], name="eventkind_unique_slug")]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def figure_list(self) -> list[tuple[str, str]]:
+        out = []
+        for item in self.figures or []:
+            if isinstance(item, dict) and item.get("key"):
+                out.append((str(item["key"]), str(item.get("label") or item["key"])))
+        return out
+
+
+class Audience(models.TextChoices):
+    DRIVERS = "drivers", _("Drivers")
+    STAFF = "staff", _("Enterprise staff")
+    MEMBERS = "members", _("Party members")
+    EVERYONE = "everyone", _("Everyone")
+
+
+class EventStatus(models.TextChoices):
+    DRAFT = "draft", _("Draft")
+    PUBLISHED = "published", _("Published")
+    CANCELLED = "cancelled", _("Cancelled")
+
+
+class Event(models.Model):
+    """活动: an outreach event drivers and enterprise staff register for."""
+
+    park = models.ForeignKey(Park, on_delete=models.PROTECT, related_name="events", verbose_name=_("park"))
+    kind = models.ForeignKey(EventKind, on_delete=models.PROTECT, related_name="events", verbose_name=_("kind"))
+    title = models.CharField(_("title"), max_length=120)
+    organiser = models.ForeignKey(
+        "parties.Organisation", on_delete=models.PROTECT, related_name="events", verbose_name=_("organiser")
+    )
+    partners = models.CharField(_("partners"), max_length=200, blank=True)
+    site = models.ForeignKey(
+        "drivers_home.Site",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="events",
+        verbose_name=_("venue (site)"),
+    )
+    venue_text = models.CharField(_("venue"), max_length=200, blank=True)
+    starts_at = models.DateTimeField(_("starts"), db_index=True)
+    ends_at = models.DateTimeField(_("ends"))
+    audience = models.CharField(_("audience"), max_length=20, choices=Audience.choices, default=Audience.EVERYONE)
+    capacity = models.PositiveIntegerField(_("places"), null=True, blank=True, help_text=_("Leave empty for no limit."))
+    registration_opens = models.DateTimeField(_("registration opens"), null=True, blank=True)
+    registration_closes = models.DateTimeField(_("registration closes"), null=True, blank=True)
+    allow_family = models.BooleanField(_("family members may be registered"), default=False)
+    description = models.TextField(_("description"), blank=True)
+    cover = models.ImageField(_("cover photo"), upload_to="events/covers/%Y/%m/", blank=True)
+    cover_thumb = models.ImageField(upload_to="events/covers/%Y/%m/", blank=True, editable=False)
+    status = models.CharField(_("status"), max_length=12, choices=EventStatus.choices, default=EventStatus.DRAFT)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", editable=False
+    )
+    created = models.DateTimeField(auto_now_add=True)
+    updated = models.DateTimeField(auto_now=True)
+    # The create form carries a one-time token: a double submission finds the first event, not a second one.
+    submit_token = models.UUIDField(null=True, blank=True, unique=True, editable=False)
+
+    objects = EventQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("event")
+        verbose_name_plural = _("events")
+        ordering = ["starts_at", "pk"]
+        indexes = [models.Index(fields=["park", "status", "starts_at"])]
+        constraints = [
+            models.CheckConstraint(condition=Q(ends_at__gt=models.F("starts_at")), name="event_ends_after_start"),
+            models.CheckConstraint(condition=Q(capacity__isnull=True) | Q(capacity__gte=1), name="event_capacity_1"),
+            models.CheckConstraint(
+                condition=Q(registration_opens__isnull=True)
+                | Q(registration_closes__isnull=True)
+                | Q(registration_closes__gt=models.F("registration_opens")),
+                name="event_window_order",
+            ),
+            models.CheckConstraint(
+                condition=Q(registration_closes__isnull=True) | Q(registration_closes__lte=models.F("ends_at")),
+                name="event_window_before_end",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    @property
+    def venue(self) -> str:
+        if self.site_id:
+            return str(self.site) + (f" · {self.venue_text}" if self.venue_text else "")
+        return self.venue_text
+
+    @property
+    def is_published(self) -> bool:
+        return self.status == EventStatus.PUBLISHED
+
+    @property
+    def has_started(self) -> bool:
+        return timezone.now() >= self.starts_at
+
+    def registration_state(self, now=None) -> str:
+        """ "open", "not_yet", "closed", "cancelled" or "draft"."""
+        now = now or timezone.now()
+        if self.status == EventStatus.CANCELLED:
+            return "cancelled"
+        if self.status != EventStatus.PUBLISHED:
+            return "draft"
+        if self.registration_opens and now < self.registration_opens:
+            return "not_yet"
+        closes = self.registration_closes or self.starts_at
+        if now >= closes or now >= self.starts_at:
+            return "closed"
+        return "open"
+
+    def places_left(self) -> int | None:
+        """Needs the `taken` annotation (EventQuerySet.with_places) or counts with one query."""
+        if self.capacity is None:
+            return None
+        taken = getattr(self, "taken", None)
+        if taken is None:
+            taken = self.registrations.filter(status__in=Registration.HOLDING).aggregate(n=models.Sum("places"))["n"]
+        return max(self.capacity - (taken or 0), 0)
+
+
+class RegistrationStatus(models.TextChoices):
+    CONFIRMED = "confirmed", _("Confirmed")
+    WAITING = "waiting", _("Waiting list")
+    CANCELLED = "cancelled", _("Cancelled")
+    ATTENDED = "attended", _("Attended")
+
+
+class Registration(models.Model):
+    """报名: one person's registration for an event, with their family members; holds `places` places."""
+
+    HOLDING = (RegistrationStatus.CONFIRMED, RegistrationStatus.ATTENDED)
+
+    event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="registrations", verbose_name=_("event"))
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="event_registrations",
+        verbose_name=_("person"),
+    )
+    name = models.CharField(_("name"), max_length=60)
+    phone = models.CharField(_("mobile number"), max_length=11, blank=True)
+    places = models.PositiveSmallIntegerField(_("places"), default=1)
+    status = models.CharField(
+        _("status"), max_length=12, choices=RegistrationStatus.choices, default=RegistrationStatus.CONFIRMED
+    )
+    position = models.PositiveIntegerField(_("waiting-list position"), null=True, blank=True)
+    ticket_code = models.CharField(max_length=20, unique=True, default=new_ticket_code, editable=False)
+    walk_in = models.BooleanField(_("walk-in"), default=False)
+    created = models.DateTimeField(_("registered"), default=timezone.now)
+    confirmed_at = models.DateTimeField(null=True, blank=True)
+    cancelled_at = models.DateTimeField(null=True, blank=True)
+    checked_in_at = models.DateTimeField(_("checked in"), null=True, blank=True)
+    checked_in_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    reminded_at = models.DateTimeField(null=True, blank=True)
+    submit_token = models.UUIDField(null=True, blank=True, unique=True, editable=False)
+
+    objects = RegistrationQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("registration")
+        verbose_name_plural = _("registrations")
+        ordering = ["event", "status", "position", "pk"]
+        indexes = [models.Index(fields=["event", "status"])]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["event", "user"], condition=Q(user__isnull=False), name="registration_one_per_person"
+            ),
+            models.UniqueConstraint(
+                fields=["event", "position"], condition=Q(position__isnull=False), name="registration_unique_position"
+            ),
+            models.CheckConstraint(
+                condition=(Q(status="waiting") & Q(position__isnull=False))
+                | (~Q(status="waiting") & Q(position__isnull=True)),
+                name="registration_waiting_has_position",
+            ),
+            models.CheckConstraint(condition=Q(places__gte=1), name="registration_places_1"),
+            models.CheckConstraint(
+                condition=~Q(status="attended") | Q(checked_in_at__isnull=False), name="registration_attended_time"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} · {self.event}"
+
+    @property
+    def is_active(self) -> bool:
+        return self.status != RegistrationStatus.CANCELLED
+
+
+class FamilyMember(models.Model):
+    """随行家属: a family member registered with a person; each takes a place."""
+
+    registration = models.ForeignKey(
+        Registration, on_delete=models.CASCADE, related_name="family", verbose_name=_("registration")
+    )
+    name = models.CharField(_("name"), max_length=60)
+    relation = models.CharField(_("relation"), max_length=20)
+    age = models.PositiveSmallIntegerField(_("age"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("family member")
+        verbose_name_plural = _("family members")
+        ordering = ["pk"]
+        constraints = [models.CheckConstraint(condition=Q(age__isnull=True) | Q(age__lte=120), name="family_age")]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.relation})"
+
+
+class Broadcast(models.Model):
+    """群发短信: a message an organiser sent to an event's registrants."""
+
+    event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="broadcasts", verbose_name=_("event"))
+    body = models.CharField(_("message"), max_length=300)
+    recipients = models.PositiveIntegerField(_("recipients"), default=0)
+    sent_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    created = models.DateTimeField(auto_now_add=True)
+    submit_token = models.UUIDField(null=True, blank=True, unique=True, editable=False)
+
+    class Meta:
+        verbose_name = _("message to registrants")
+        verbose_name_plural = _("messages to registrants")
+        ordering = ["-created"]
+
+    def __str__(self) -> str:
+        return self.body[:40]
+
+
+class Outcome(models.Model):
+    """活动成效: the counts of an event after it was held (per its kind's figures), a short report, photos.
+
+    Counts only: individual health readings are never stored.
+    """
+
+    event = models.OneToOneField(Event, on_delete=models.CASCADE, related_name="outcome", verbose_name=_("event"))
+    figures = models.JSONField(_("figures"), default=dict, blank=True)
+    people_served = models.PositiveIntegerField(_("people served"), default=0)
+    report = models.TextField(_("short report"), blank=True, max_length=2000)
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    recorded_at = models.DateTimeField(auto_now=True)
+
+    objects = OutcomeQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("outcome")
+        verbose_name_plural = _("outcomes")
+
+    def __str__(self) -> str:
+        return str(self.event)
+
+
+class OutcomePhoto(models.Model):
+    """活动照片"""
+
+    outcome = models.ForeignKey(Outcome, on_delete=models.CASCADE, related_name="photos")
+    image = models.ImageField(upload_to="events/photos/%Y/%m/")
+    thumbnail = models.ImageField(upload_to="events/photos/%Y/%m/")
+    created = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("outcome photo")
+        verbose_name_plural = _("outcome photos")
+        ordering = ["pk"]
+
+    def __str__(self) -> str:
+        return self.image.name

@@ -1,0 +1,45 @@
+from __future__ import annotations
+
+from django.db.models import Count, Q
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from activities.models import Event, Registration
+from parkportal.registry import Card, NavItem, register_cards, register_nav
+from parkportal.roles import Role
+
+OFFICE = (Role.PARK_ADMIN, Role.SECRETARY)
+
+register_nav(
+    NavItem(_("Events"), "activities:event_list", (Role.DRIVER,), order=20),
+    NavItem(_("My registrations"), "activities:mine", (Role.DRIVER,), order=21),
+    NavItem(_("Manage events"), "activities:manage", (*OFFICE, Role.DESK), order=40),
+    NavItem(_("Event calendar"), "activities:calendar", (*OFFICE, Role.DESK), order=41),
+    NavItem(_("Event outcomes"), "activities:report", OFFICE, order=42),
+)
+
+
+@register_cards
+def event_cards(user) -> list[Card]:
+    if user.role not in OFFICE:
+        return []
+    # Queries: upcoming published events (1), registrations this month (1).
+    now = timezone.now()
+    upcoming = Event.objects.visible_to(user).filter(status="published", starts_at__gte=now).count()
+    month_start = timezone.localtime(now).replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+    figures = (
+        Registration.objects.visible_to(user)
+        .filter(created__gte=month_start)
+        .aggregate(total=Count("pk"), waiting=Count("pk", filter=Q(status="waiting")))
+    )
+    return [
+        Card(title=_("Upcoming events"), value=upcoming, url=reverse("activities:manage"), group="events"),
+        Card(
+            title=_("Registrations this month"),
+            value=figures["total"],
+            note=_("%(n)d waiting") % {"n": figures["waiting"]},
+            url=reverse("activities:manage"),
+            group="events",
+        ),
+    ]

@@ -1,0 +1,372 @@
+"""The one capacity service: registration, cancellation, check-in, walk-ins and promotion.
+
+pretix's pattern: every change that can take or free a place runs in ONE transaction that first locks
+the event row (`SELECT … FOR UPDATE`) and only then reads availability, so two requests can never both
+see the last place free. The database backs it: one registration per person and event, one person per
+waiting-list position, and "waiting" ⇔ "has a position". Texts (promotion SMS) leave only after commit.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.db.models import Count, Max, Q, Sum
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from activities.models import (
+    Broadcast,
+    Event,
+    EventStatus,
+    FamilyMember,
+    Registration,
+    RegistrationStatus,
+)
+from parkportal.sms import send_sms
+
+
+class RegistrationError(Exception):
+    """A registration the rules refuse; the message is for the user."""
+
+
+@dataclass
+class FamilyEntry:
+    name: str
+    relation: str
+    age: int | None = None
+
+
+def _lock_event(event_id: int) -> Event:
+    # The lock comes first: availability is read only while holding it.
+    return Event.objects.select_for_update().get(pk=event_id)
+
+
+def _taken(event: Event) -> int:
+    return (
+        Registration.objects.filter(event=event, status__in=Registration.HOLDING).aggregate(n=Sum("places"))["n"] or 0
+    )
+
+
+def _next_position(event: Event) -> int:
+    last = Registration.objects.filter(event=event, position__isnull=False).aggregate(m=Max("position"))["m"]
+    return (last or 0) + 1
+
+
+def _has_waiting(event: Event) -> bool:
+    return Registration.objects.filter(event=event, status=RegistrationStatus.WAITING).exists()
+
+
+def _fits(event: Event, places: int) -> bool:
+    return event.capacity is None or _taken(event) + places <= event.capacity
+
+
+def _check_open(event: Event, now) -> None:
+    state = event.registration_state(now)
+    if state == "cancelled":
+        raise RegistrationError(_("This event has been cancelled."))
+    if state == "draft":
+        raise RegistrationError(_("This event is not open for registration."))
+    if state == "not_yet":
+        raise RegistrationError(_("Registration has not opened yet."))
+    if state == "closed":
+        raise RegistrationError(_("Registration for this event has closed."))
+
+
+def _sms_after_commit(phone: str, body: str) -> None:
+    if phone:
+        transaction.on_commit(lambda: send_sms(phone, body))
+
+
+def waiting_rank(registration: Registration) -> int | None:
+    """The position a waiting person sees: 1 + the number waiting before them."""
+    if registration.status != RegistrationStatus.WAITING:
+        return None
+    return (
+        Registration.objects.filter(
+            event_id=registration.event_id, status=RegistrationStatus.WAITING, position__lt=registration.position
+        ).count()
+        + 1
+    )
+
+
+@transaction.atomic
+def registration_create(
+    *, event: Event, user, family: Sequence[FamilyEntry] = (), now=None
+) -> tuple[Registration, bool]:
+    """Register `user` (and family members) for `event`: confirmed if the places fit, else waiting.
+
+    Returns (registration, created). A second submission returns the existing registration unchanged.
+    """
+    now = now or timezone.now()
+    event = _lock_event(event.pk)
+    # One aggregate read under the lock: places held, people waiting, the last waiting position, and
+    # whether this person already has a row (the rare case, read again with its own lock below).
+    state = Registration.objects.filter(event=event).aggregate(
+        taken=Sum("places", filter=Q(status__in=Registration.HOLDING), default=0),
+        waiting=Count("pk", filter=Q(status=RegistrationStatus.WAITING)),
+        last=Max("position"),
+        mine=Max("pk", filter=Q(user=user)),
+    )
+    existing = None
+    if state["mine"] is not None:
+        existing = Registration.objects.select_for_update().get(pk=state["mine"])
+        if existing.is_active:
+            return existing, False
+    _check_open(event, now)
+    family = list(family)
+    if family and not event.allow_family:
+        raise RegistrationError(_("Family members cannot be registered for this event."))
+    if len(family) > settings.PORTAL_RULES["EVENT_MAX_FAMILY"]:
+        raise RegistrationError(
+            _("At most %(n)d family members per registration.") % {"n": settings.PORTAL_RULES["EVENT_MAX_FAMILY"]}
+        )
+    places = 1 + len(family)
+    if event.capacity is not None and places > event.capacity:
+        raise RegistrationError(_("The event has fewer places than your group."))
+    fits = event.capacity is None or state["taken"] + places <= event.capacity
+    confirmed = not state["waiting"] and fits
+    registration = existing or Registration(event=event, user=user)
+    registration.name = user.display_name or user.get_full_name() or user.username
+    registration.phone = user.phone or ""
+    registration.places = places
+    registration.created = timezone.now()
+    registration.cancelled_at = None
+    registration.reminded_at = None
+    if confirmed:
+        registration.status = RegistrationStatus.CONFIRMED
+        registration.position = None
+        registration.confirmed_at = registration.created
+    else:
+        registration.status = RegistrationStatus.WAITING
+        registration.position = (state["last"] or 0) + 1
+        registration.confirmed_at = None
+    registration.save()
+    if existing is not None:
+        registration.family.all().delete()
+    if family:
+        FamilyMember.objects.bulk_create(
+            [FamilyMember(registration=registration, name=f.name, relation=f.relation, age=f.age) for f in family]
+        )
+    return registration, True
+
+
+def _promote(event: Event) -> list[Registration]:
+    """Confirm waiting people in order while their places fit. Caller holds the event lock."""
+    promoted: list[Registration] = []
+    while True:
+        first = (
+            Registration.objects.select_for_update()
+            .filter(event=event, status=RegistrationStatus.WAITING)
+            .order_by("position")
+            .first()
+        )
+        if first is None or not _fits(event, first.places):
+            break
+        first.status = RegistrationStatus.CONFIRMED
+        first.position = None
+        first.confirmed_at = timezone.now()
+        first.save(update_fields=["status", "position", "confirmed_at"])
+        promoted.append(first)
+        _sms_after_commit(
+            first.phone,
+            _("A place has become free: you are now registered for %(title)s on %(when)s. Ticket code %(code)s.")
+            % {
+                "title": event.title,
+                "when": timezone.localtime(event.starts_at).strftime("%Y-%m-%d %H:%M"),
+                "code": first.ticket_code,
+            },
+        )
+    return promoted
+
+
+@transaction.atomic
+def registration_cancel(*, registration: Registration, by=None, now=None) -> list[Registration]:
+    """Cancel a registration and promote the first people waiting. Returns whom it promoted.
+
+    Cancelling twice (two taps, two tabs) cancels once and promotes once.
+    """
+    now = now or timezone.now()
+    event = _lock_event(registration.event_id)
+    current = Registration.objects.select_for_update().get(pk=registration.pk)
+    if current.status == RegistrationStatus.CANCELLED:
+        return []
+    if current.status == RegistrationStatus.ATTENDED:
+        raise RegistrationError(_("You have already attended this event."))
+    if by is not None and by.pk == current.user_id and now >= event.starts_at:
+        raise RegistrationError(_("The event has started; it can no longer be cancelled."))
+    held_place = current.status == RegistrationStatus.CONFIRMED
+    current.status = RegistrationStatus.CANCELLED
+    current.position = None
+    current.cancelled_at = now
+    current.save(update_fields=["status", "position", "cancelled_at"])
+    registration.status, registration.position = current.status, None
+    if held_place and event.status == EventStatus.PUBLISHED:
+        return _promote(event)
+    return []
+
+
+@transaction.atomic
+def event_capacity_change(*, event: Event) -> list[Registration]:
+    """After an organiser raised the capacity: promote whoever now fits."""
+    locked = _lock_event(event.pk)
+    if locked.status != EventStatus.PUBLISHED:
+        return []
+    return _promote(locked)
+
+
+@transaction.atomic
+def registration_checkin(*, registration: Registration, by, now=None) -> tuple[Registration, bool]:
+    """Check a confirmed person in at the door. Returns (registration, checked_in_now).
+
+    A second scan (or a double tap) finds the row already attended and changes nothing.
+    """
+    now = now or timezone.now()
+    current = Registration.objects.select_for_update().select_related("event").get(pk=registration.pk)
+    if current.status == RegistrationStatus.ATTENDED:
+        return current, False
+    if current.event.status != EventStatus.PUBLISHED:
+        raise RegistrationError(_("This event is not running."))
+    if current.status == RegistrationStatus.CANCELLED:
+        raise RegistrationError(_("This registration was cancelled."))
+    if current.status == RegistrationStatus.WAITING:
+        raise RegistrationError(_("This person is on the waiting list and has no place."))
+    current.status = RegistrationStatus.ATTENDED
+    current.checked_in_at = now
+    current.checked_in_by = by
+    current.save(update_fields=["status", "checked_in_at", "checked_in_by"])
+    return current, True
+
+
+@transaction.atomic
+def walkin_create(*, event: Event, name: str, phone: str, by, token: uuid.UUID | None = None) -> Registration:
+    """Someone turned up without registering: checked in if a place is free, else added to the waiting list.
+
+    The form's one-time `token` makes a double submission return the first row.
+    """
+    if token is not None:
+        found = Registration.objects.filter(submit_token=token).first()
+        if found is not None:
+            return found
+    event = _lock_event(event.pk)
+    if event.status != EventStatus.PUBLISHED:
+        raise RegistrationError(_("This event is not running."))
+    now = timezone.now()
+    registration = Registration(event=event, name=name, phone=phone, walk_in=True, created=now, submit_token=token)
+    if not _has_waiting(event) and _fits(event, 1):
+        registration.status = RegistrationStatus.ATTENDED
+        registration.confirmed_at = now
+        registration.checked_in_at = now
+        registration.checked_in_by = by
+    else:
+        registration.status = RegistrationStatus.WAITING
+        registration.position = _next_position(event)
+    try:
+        with transaction.atomic():
+            registration.save()
+    except IntegrityError:
+        found = Registration.objects.filter(submit_token=token).first() if token else None
+        if found is None:
+            raise
+        return found
+    return registration
+
+
+@transaction.atomic
+def event_publish(*, event: Event) -> Event:
+    locked = _lock_event(event.pk)
+    if locked.status == EventStatus.DRAFT:
+        locked.status = EventStatus.PUBLISHED
+        locked.save(update_fields=["status", "updated"])
+    return locked
+
+
+@transaction.atomic
+def event_cancel(*, event: Event, notify: bool = True) -> Event:
+    """Cancel an event and tell everyone registered (once: a second cancel changes nothing)."""
+    locked = _lock_event(event.pk)
+    if locked.status == EventStatus.CANCELLED:
+        return locked
+    was_published = locked.status == EventStatus.PUBLISHED
+    locked.status = EventStatus.CANCELLED
+    locked.save(update_fields=["status", "updated"])
+    if notify and was_published:
+        body = _("%(title)s on %(when)s has been cancelled. We are sorry.") % {
+            "title": locked.title,
+            "when": timezone.localtime(locked.starts_at).strftime("%Y-%m-%d %H:%M"),
+        }
+        for phone in _phones(locked, include_waiting=True):
+            _sms_after_commit(phone, body)
+    return locked
+
+
+def _phones(event: Event, *, include_waiting: bool) -> list[str]:
+    statuses = [RegistrationStatus.CONFIRMED, RegistrationStatus.ATTENDED]
+    if include_waiting:
+        statuses.append(RegistrationStatus.WAITING)
+    phones = (
+        Registration.objects.filter(event=event, status__in=statuses).exclude(phone="").values_list("phone", flat=True)
+    )
+    return sorted(set(phones))
+
+
+@transaction.atomic
+def broadcast_send(*, event: Event, body: str, by, include_waiting: bool, token: uuid.UUID | None) -> Broadcast:
+    """Text every registrant of `event` once. A double-submitted form sends (and records) once."""
+    if token is not None:
+        found = Broadcast.objects.filter(submit_token=token).first()
+        if found is not None:
+            return found
+    _lock_event(event.pk)
+    phones = _phones(event, include_waiting=include_waiting)
+    try:
+        with transaction.atomic():
+            broadcast = Broadcast.objects.create(
+                event=event, body=body, recipients=len(phones), sent_by=by, submit_token=token
+            )
+    except IntegrityError:
+        return Broadcast.objects.get(submit_token=token)
+    for phone in phones:
+        _sms_after_commit(phone, body)
+    return broadcast
+
+
+def reminders_send(*, now=None) -> int:
+    """Text a reminder to everyone confirmed for an event starting tomorrow; once per registration.
+
+    Each row is claimed with a conditional UPDATE before its text leaves, so two runs never both send.
+    """
+    now = now or timezone.now()
+    tomorrow = timezone.localdate(now) + timedelta(days=1)
+    candidates = (
+        Registration.objects.filter(
+            event__status=EventStatus.PUBLISHED,
+            event__starts_at__date=tomorrow,
+            status=RegistrationStatus.CONFIRMED,
+            reminded_at__isnull=True,
+        )
+        .exclude(phone="")
+        .select_related("event__site")
+    )
+    sent = 0
+    for registration in candidates.iterator(chunk_size=500):
+        claimed = Registration.objects.filter(pk=registration.pk, reminded_at__isnull=True).update(reminded_at=now)
+        if not claimed:
+            continue
+        event = registration.event
+        send_sms(
+            registration.phone,
+            _("Reminder: %(title)s tomorrow at %(when)s, %(venue)s. Show ticket %(code)s at the door.")
+            % {
+                "title": event.title,
+                "when": timezone.localtime(event.starts_at).strftime("%H:%M"),
+                "venue": event.venue,
+                "code": registration.ticket_code,
+            },
+        )
+        sent += 1
+    return sent

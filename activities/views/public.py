@@ -1,0 +1,231 @@
+"""What a driver sees on a phone: upcoming events, an event page, registering, the ticket, cancelling."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import segno
+from django.contrib import messages
+from django.contrib.auth.views import redirect_to_login
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.html import mark_safe
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from activities.filters import EventFilter
+from activities.forms import family_formset
+from activities.models import Event, Registration
+from activities.querysets import attach_taken
+from activities.services import FamilyEntry, RegistrationError, registration_cancel, registration_create, waiting_rank
+from parkportal.roles import Role
+from parkportal.scoping import get_visible_or_404, role_required
+
+PAGE_SIZE = 20
+
+
+def _events_for_visitor(user):
+    return Event.objects.for_visitor(user).select_related("kind", "site")
+
+
+def event_list(request: HttpRequest) -> HttpResponse:
+    """Upcoming events, soonest first, with places left. Open to everyone (shared links)."""
+    base = _events_for_visitor(request.user).upcoming().filter(status="published").order_by("starts_at", "pk")
+    park_id = request.user.park_id if request.user.is_authenticated else None
+    filterset = EventFilter(request.GET or None, queryset=base, park_id=park_id)
+    events = filterset.qs if filterset.is_bound and filterset.is_valid() else base
+    page = Paginator(events, PAGE_SIZE).get_page(request.GET.get("page"))
+    page.object_list = attach_taken(page.object_list)
+    mine = {}
+    if request.user.is_authenticated and request.user.role == Role.DRIVER:
+        ids = [e.pk for e in page.object_list]
+        mine = {
+            r.event_id: r
+            for r in Registration.objects.visible_to(request.user)
+            .active()
+            .filter(event_id__in=ids)
+            .only("event_id", "status", "ticket_code")
+        }
+    for event in page.object_list:
+        event.mine = mine.get(event.pk)
+    return render(request, "activities/event_list.html", {"page": page, "filter": filterset})
+
+
+def _get_public_event(request: HttpRequest, pk: int) -> Event:
+    return get_object_or_404(_events_for_visitor(request.user).select_related("organiser").with_places(), pk=pk)
+
+
+def event_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    event = _get_public_event(request, pk)
+    registration = None
+    rank = None
+    if request.user.is_authenticated and request.user.role == Role.DRIVER:
+        registration = Registration.objects.visible_to(request.user).filter(event=event).first()
+        if registration and not registration.is_active:
+            registration = None
+        rank = waiting_rank(registration) if registration else None
+    og_image = request.build_absolute_uri(event.cover_thumb.url) if event.cover_thumb else ""
+    return render(
+        request,
+        "activities/event_detail.html",
+        {
+            "event": event,
+            "registration": registration,
+            "rank": rank,
+            "state": event.registration_state(),
+            "places_left": event.places_left(),
+            "og_image": og_image,
+            "page_url": request.build_absolute_uri(),
+        },
+    )
+
+
+def event_register(request: HttpRequest, pk: int) -> HttpResponse:
+    """One tap from the event page; the full form adds family members. Anonymous → phone sign-in, then back."""
+    if not request.user.is_authenticated:
+        return redirect_to_login(reverse("activities:event_detail", args=[pk]), login_url="account_request_login_code")
+    return _event_register(request, pk)
+
+
+@role_required(Role.DRIVER)
+def _event_register(request: HttpRequest, pk: int) -> HttpResponse:
+    event = get_visible_or_404(Event.objects.select_related("kind", "site"), request.user, pk=pk)
+    asks_age = event.kind.asks_child_age
+    formset = family_formset(data=request.POST if request.method == "POST" else None, asks_age=asks_age)
+    if request.method == "POST":
+        with_family = event.allow_family and "family-TOTAL_FORMS" in request.POST
+        if not with_family or formset.is_valid():
+            family = (
+                [FamilyEntry(e["name"], e["relation"].strip(), e.get("age")) for e in formset.entries()]
+                if (with_family)
+                else []
+            )
+            try:
+                registration, created = registration_create(event=event, user=request.user, family=family)
+            except RegistrationError as exc:
+                messages.error(request, str(exc))
+                return redirect("activities:event_detail", pk=event.pk)
+            if not created:
+                messages.info(request, _("You are already registered."))
+            elif registration.status == "waiting":
+                messages.warning(request, _("The event is full: you are on the waiting list."))
+            else:
+                messages.success(request, _("You are registered."))
+            return redirect("activities:ticket", code=registration.ticket_code)
+    return render(
+        request,
+        "activities/register.html",
+        {"event": event, "formset": formset, "places_left": event.places_left()},
+    )
+
+
+def _get_registration_for_user(request: HttpRequest, code: str) -> Registration:
+    return get_visible_or_404(
+        Registration.objects.select_related("event", "event__kind", "event__site").prefetch_related("family"),
+        request.user,
+        ticket_code=code,
+    )
+
+
+@role_required(Role.DRIVER)
+def my_registrations(request: HttpRequest) -> HttpResponse:
+    registrations = (
+        Registration.objects.visible_to(request.user)
+        .select_related("event", "event__kind", "event__site")
+        .order_by("-event__starts_at")
+    )
+    page = Paginator(registrations, PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "activities/my_registrations.html", {"page": page})
+
+
+@role_required(Role.DRIVER)
+def ticket(request: HttpRequest, code: str) -> HttpResponse:
+    registration = _get_registration_for_user(request, code)
+    checkin_url = request.build_absolute_uri(reverse("activities:checkin", args=[registration.ticket_code]))
+    qr = segno.make(checkin_url, error="m").svg_inline(scale=5, dark="#000", light="#fff")
+    event = registration.event
+    return render(
+        request,
+        "activities/ticket.html",
+        {
+            "registration": registration,
+            "event": event,
+            "qr": mark_safe(qr),  # segno's own SVG of our own URL: no user text inside
+            "rank": waiting_rank(registration),
+            "can_cancel": registration.status in ("confirmed", "waiting") and timezone.now() < event.starts_at,
+        },
+    )
+
+
+@require_POST
+@role_required(Role.DRIVER)
+def ticket_cancel(request: HttpRequest, code: str) -> HttpResponse:
+    registration = _get_registration_for_user(request, code)
+    try:
+        registration_cancel(registration=registration, by=request.user)
+    except RegistrationError as exc:
+        messages.error(request, str(exc))
+        return redirect("activities:ticket", code=code)
+    messages.success(request, _("Your registration is cancelled."))
+    return redirect("activities:ticket", code=code)
+
+
+def _ics_text(value: str) -> str:
+    return value.replace("\\", "\\\\").replace(";", "\\;").replace(",", "\\,").replace("\r", "").replace("\n", "\\n")
+
+
+def _ics_fold(line: str) -> str:
+    """RFC 5545: lines longer than 75 octets continue on the next line after a space (never mid-character)."""
+    out, current = [], b""
+    for char in line:
+        encoded = char.encode("utf-8")
+        if len(current) + len(encoded) > (75 if not out else 74):
+            out.append(current.decode("utf-8"))
+            current = b""
+        current += encoded
+    out.append(current.decode("utf-8"))
+    return "\r\n ".join(out)
+
+
+def _ics_time(value: datetime) -> str:
+    return value.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
+
+
+@role_required(Role.DRIVER)
+def ticket_ics(request: HttpRequest, code: str) -> HttpResponse:
+    registration = _get_registration_for_user(request, code)
+    if not registration.is_active:
+        raise Http404
+    event = registration.event
+    url = request.build_absolute_uri(reverse("activities:event_detail", args=[event.pk]))
+    lines = [
+        "BEGIN:VCALENDAR",
+        "VERSION:2.0",
+        "PRODID:-//Park Portal//Events//ZH",
+        "CALSCALE:GREGORIAN",
+        "METHOD:PUBLISH",
+        "BEGIN:VEVENT",
+        f"UID:event-{event.pk}-{registration.ticket_code}@parkportal",
+        f"DTSTAMP:{_ics_time(timezone.now())}",
+        f"DTSTART:{_ics_time(event.starts_at)}",
+        f"DTEND:{_ics_time(event.ends_at)}",
+        f"SUMMARY:{_ics_text(event.title)}",
+        f"LOCATION:{_ics_text(event.venue)}",
+        f"DESCRIPTION:{_ics_text(_('Ticket') + ' ' + registration.ticket_code + ' ' + url)}",
+        f"URL:{url}",
+        "BEGIN:VALARM",
+        "TRIGGER:-PT2H",
+        "ACTION:DISPLAY",
+        f"DESCRIPTION:{_ics_text(event.title)}",
+        "END:VALARM",
+        "END:VEVENT",
+        "END:VCALENDAR",
+    ]
+    response = HttpResponse(
+        "\r\n".join(_ics_fold(line) for line in lines) + "\r\n", content_type="text/calendar; charset=utf-8"
+    )
+    response["Content-Disposition"] = f'attachment; filename="event-{event.pk}.ics"'
+    return response

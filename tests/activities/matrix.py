@@ -1,0 +1,131 @@
+"""URL x role matrix and query budgets for the outreach events (format: tests/matrix.py)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django.utils import timezone
+
+from tests.matrix import Case
+
+OFFICE_200 = {"default": 403, "anonymous": 302, "park_admin": 200, "secretary": 200}
+DOOR_200 = {**OFFICE_200, "desk": 200}
+DRIVER_200 = {"default": 403, "anonymous": 302, "driver": 200}
+EVERYONE_200 = {"default": 200}
+POST_ONLY = {"default": 405}
+
+
+def build(world: dict) -> None:
+    from activities.models import Event, EventKind
+    from activities.services import registration_create
+
+    park, tree, users = world["park"], world["tree"], world["users"]
+    organiser = tree["b1"]
+    g1 = tree["g1"]
+    if g1.secretary_user_id is None:
+        g1.secretary_user = users["secretary"]
+        g1.save()
+    elif g1.secretary_user_id != users["secretary"].pk:
+        # The secretary answers for another branch of the tree: organise the event there.
+        from parties.models import Organisation
+
+        organiser = Organisation.objects.filter(secretary_user=users["secretary"]).first() or organiser
+    kind = EventKind.objects.create(
+        park=park,
+        slug="clinic-matrix",
+        name="健康义诊",
+        figures=[{"key": "staff", "label": "医护人员"}, {"key": "screened", "label": "筛查人数"}],
+    )
+    start = timezone.now() + timedelta(days=3)
+    event = Event.objects.create(
+        park=park,
+        kind=kind,
+        organiser=organiser,
+        title="健康义诊（矩阵）",
+        venue_text="卡车司机之家",
+        starts_at=start,
+        ends_at=start + timedelta(hours=3),
+        capacity=100,
+        status="published",
+        allow_family=True,
+    )
+    driver = users["driver"]
+    if not driver.phone:
+        driver.phone = "17799990000"
+        driver.save(update_fields=["phone"])
+    registration, _ = registration_create(event=event, user=driver)
+    world["event"] = event
+    world["event_kind"] = kind
+    world["registration"] = registration
+
+
+def grow(world: dict, n: int) -> None:
+    from activities.models import Event, Registration
+    from parkportal.models import User
+    from parkportal.roles import Role
+
+    event, park = world["event"], world["park"]
+    base = world.setdefault("_events_grown", 0)
+    start = event.starts_at
+    Event.objects.bulk_create(
+        [
+            Event(
+                park=park,
+                kind=world["event_kind"],
+                organiser=event.organiser,
+                title=f"活动 {base + i}",
+                venue_text="卡车司机之家",
+                starts_at=start + timedelta(hours=i + 1),
+                ends_at=start + timedelta(hours=i + 3),
+                capacity=50,
+                status="published",
+            )
+            for i in range(n)
+        ]
+    )
+    people = User.objects.bulk_create(
+        [
+            User(username=f"mx-driver-{base + i}", role=Role.DRIVER, park=park, phone=f"1779{base + i:07d}")
+            for i in range(n)
+        ]
+    )
+    Registration.objects.bulk_create(
+        [Registration(event=event, user=u, name=f"司机{u.pk}", phone=u.phone) for u in people]
+    )
+    world["_events_grown"] = base + n
+
+
+def _code(w: dict) -> dict:
+    return {"code": w["registration"].ticket_code}
+
+
+def _pk(w: dict) -> dict:
+    return {"pk": w["event"].pk}
+
+
+CASES = {
+    # Session, user, events with places (1 aggregate), count for the pager, kinds for the filter form.
+    "activities:event_list": Case(expect=EVERYONE_200, budget=("driver", 8)),
+    "activities:event_detail": Case(kwargs=_pk, expect=EVERYONE_200, budget=("driver", 6)),
+    "activities:event_register": Case(kwargs=_pk, expect=DRIVER_200, budget=("driver", 6)),
+    "activities:mine": Case(expect=DRIVER_200, budget=("driver", 5)),
+    "activities:ticket": Case(kwargs=_code, expect=DRIVER_200, budget=("driver", 5)),
+    "activities:ticket_cancel": Case(kwargs=_code, expect=POST_ONLY),
+    "activities:ticket_ics": Case(kwargs=_code, expect=DRIVER_200),
+    "activities:checkin": Case(kwargs=_code, expect=DOOR_200, budget=("desk", 5)),
+    "activities:door": Case(kwargs=_pk, expect=DOOR_200, query="q=0000", budget=("desk", 7)),
+    "activities:door_walkin": Case(kwargs=_pk, expect=POST_ONLY),
+    # Session, user, events with places, count, kinds and organisers for the filter form.
+    "activities:manage": Case(expect=DOOR_200, budget=("park_admin", 8)),
+    "activities:event_create": Case(expect=OFFICE_200, budget=("park_admin", 8)),
+    # Session, user, event, count, registrations page, family prefetch, counts aggregate, broadcasts.
+    "activities:manage_event": Case(kwargs=_pk, expect=OFFICE_200, budget=("park_admin", 9)),
+    "activities:event_edit": Case(kwargs=_pk, expect=OFFICE_200, budget=("park_admin", 9)),
+    "activities:event_publish": Case(kwargs=_pk, expect=POST_ONLY),
+    "activities:event_cancel": Case(kwargs=_pk, expect=POST_ONLY),
+    "activities:event_export": Case(kwargs=_pk, expect=OFFICE_200, budget=("park_admin", 6)),
+    "activities:event_message": Case(kwargs=_pk, expect=OFFICE_200, budget=("park_admin", 4)),
+    "activities:event_outcome": Case(kwargs=_pk, expect=OFFICE_200, budget=("park_admin", 7)),
+    "activities:calendar": Case(expect=DOOR_200, budget=("park_admin", 4)),
+    "activities:report": Case(expect=OFFICE_200, budget=("park_admin", 6)),
+}

@@ -1,0 +1,93 @@
+"""Capacity under concurrent requests, on PostgreSQL with real connections (one per thread)."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+from django.db import connection
+
+from activities.models import Registration
+from activities.services import registration_cancel, registration_checkin, registration_create
+from tests.activities.conftest import drivers, make_event
+
+pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
+
+THREADS = 20  # 20 connections, each sending its share of requests at once; PostgreSQL allows 100
+
+
+def _run_all(fn, items, width=THREADS):
+    """Call fn(item) for every item from `width` threads started together; results in item order."""
+    items = list(items)
+    width = min(width, len(items))
+    barrier = threading.Barrier(width)
+    results: list = [None] * len(items)
+    errors: list = []
+
+    def worker(offset: int) -> None:
+        try:
+            barrier.wait(timeout=10)
+            for index in range(offset, len(items), width):
+                results[index] = fn(items[index])
+        except Exception as exc:  # surfaced below
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=worker, args=(i,)) for i in range(width)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors, errors
+    return results
+
+
+def test_200_registrations_for_50_places_ten_runs(park, tree, kinds):
+    people = drivers(park, 200)
+    for run in range(10):
+        event = make_event(park, kinds["clinic"], tree["b1"], capacity=50, title=f"run {run}")
+        _run_all(lambda u, event=event: registration_create(event=event, user=u), people)
+        regs = Registration.objects.filter(event=event)
+        assert regs.count() == 200
+        assert regs.filter(status="confirmed").count() == 50, f"run {run}"
+        waiting = list(regs.filter(status="waiting").order_by("position"))
+        assert [r.position for r in waiting] == list(range(1, 151)), f"run {run}"
+        # In order of their commit: the row id is taken after the lock, so ids rise with the positions,
+        # and so do the registration times.
+        assert [r.pk for r in waiting] == sorted(r.pk for r in waiting)
+        assert [r.created for r in waiting] == sorted(r.created for r in waiting)
+        confirmed_max = max(regs.filter(status="confirmed").values_list("pk", flat=True))
+        assert confirmed_max < waiting[0].pk
+
+
+def test_concurrent_cancellations_promote_each_waiting_person_once(park, tree, kinds):
+    people = drivers(park, 40)
+    event = make_event(park, kinds["clinic"], tree["b1"], capacity=20)
+    regs = [registration_create(event=event, user=u)[0] for u in people]
+    confirmed = [r for r in regs if r.status == "confirmed"]
+    waiting_ids = [r.pk for r in sorted((r for r in regs if r.status == "waiting"), key=lambda r: r.position)]
+    # 10 people cancel, each twice at the same moment (double tap): 10 promotions, never 20.
+    cancelling = confirmed[:10] * 2
+    results = _run_all(lambda r: registration_cancel(registration=r, by=None), cancelling)
+    promoted_ids = [p.pk for batch in results for p in batch]
+    assert len(promoted_ids) == 10 and len(set(promoted_ids)) == 10
+    assert sorted(promoted_ids) == sorted(waiting_ids[:10])
+    assert Registration.objects.filter(event=event, status="confirmed").count() == 20
+    assert Registration.objects.filter(event=event, status="waiting").count() == 10
+    assert connection.vendor == "postgresql"
+
+
+def test_double_tap_checkin_counts_once(park, tree, kinds, dong, desi):
+    event = make_event(park, kinds["clinic"], tree["b1"])
+    reg, _ = registration_create(event=event, user=dong)
+    results = _run_all(lambda _: registration_checkin(registration=reg, by=desi)[1], range(8))
+    assert results.count(True) == 1
+    assert Registration.objects.get(pk=reg.pk).status == "attended"
+
+
+def test_double_submitted_registration_is_one_row(park, tree, kinds, dong):
+    event = make_event(park, kinds["clinic"], tree["b1"])
+    results = _run_all(lambda _: registration_create(event=event, user=dong)[1], range(8))
+    assert results.count(True) == 1
+    assert Registration.objects.filter(event=event).count() == 1

@@ -1,0 +1,152 @@
+"""A driver on a phone: the list with places left, the event page's share tags, one-tap register, ticket, .ics."""
+
+from __future__ import annotations
+
+import gzip
+
+import pytest
+from django.urls import reverse
+
+from activities.models import Registration
+from activities.services import registration_create
+from tests.activities.conftest import drivers, make_event
+
+pytestmark = pytest.mark.django_db
+
+
+def test_list_shows_places_left_to_anyone(client, clinic):
+    response = client.get(reverse("activities:event_list"))
+    assert response.status_code == 200
+    assert clinic.title in response.content.decode()
+    assert "50" in response.content.decode()
+
+
+def test_event_page_has_wechat_share_tags(client, clinic):
+    html = client.get(reverse("activities:event_detail", args=[clinic.pk])).content.decode()
+    assert f'<meta property="og:title" content="{clinic.title}">' in html
+    assert 'property="og:description"' in html
+
+
+def test_draft_event_is_not_public(client, park, tree, kinds):
+    draft = make_event(park, kinds["clinic"], tree["b1"], status="draft")
+    assert client.get(reverse("activities:event_detail", args=[draft.pk])).status_code == 404
+
+
+def test_anonymous_register_goes_to_phone_sign_in_and_back(client, clinic):
+    response = client.post(reverse("activities:event_register", args=[clinic.pk]))
+    assert response.status_code == 302
+    assert response.url.startswith("/accounts/login/code/")
+    assert f"next=/events/{clinic.pk}/" in response.url.replace("%2F", "/")
+
+
+def test_one_tap_register_then_ticket(client, clinic, dong):
+    client.force_login(dong)
+    response = client.post(reverse("activities:event_register", args=[clinic.pk]))
+    reg = Registration.objects.get(event=clinic, user=dong)
+    assert response.url == reverse("activities:ticket", args=[reg.ticket_code])
+    html = client.get(response.url).content.decode()
+    assert "<svg" in html and reg.ticket_code in html
+    # Double submission: still one row.
+    client.post(reverse("activities:event_register", args=[clinic.pk]))
+    assert Registration.objects.filter(event=clinic, user=dong).count() == 1
+
+
+def test_register_with_a_child(client, park, tree, kinds, dong):
+    event = make_event(park, kinds["school"], tree["b1"], allow_family=True, capacity=10)
+    client.force_login(dong)
+    data = {"family-TOTAL_FORMS": "4", "family-INITIAL_FORMS": "0", "family-MAX_NUM_FORMS": "4"}
+    data.update({"family-0-name": "董小妹", "family-0-relation": "女儿", "family-0-age": ""})
+    response = client.post(reverse("activities:event_register", args=[event.pk]), data)
+    assert response.status_code == 200  # the child's age is required for a children's event
+    assert not Registration.objects.exists()
+    data["family-0-age"] = "8"
+    client.post(reverse("activities:event_register", args=[event.pk]), data)
+    reg = Registration.objects.get()
+    assert reg.places == 2 and reg.family.get().name == "董小妹"
+
+
+def test_full_event_shows_waiting_position(client, park, tree, kinds, dong):
+    event = make_event(park, kinds["clinic"], tree["b1"], capacity=2)
+    for u in drivers(park, 3):
+        registration_create(event=event, user=u)
+    client.force_login(dong)
+    client.post(reverse("activities:event_register", args=[event.pk]))
+    reg = Registration.objects.get(event=event, user=dong)
+    html = client.get(reverse("activities:ticket", args=[reg.ticket_code])).content.decode()
+    assert reg.status == "waiting"
+    assert "2" in html  # number 2 on the waiting list
+
+
+def test_ics_download(client, clinic, dong):
+    reg, _ = registration_create(event=clinic, user=dong)
+    client.force_login(dong)
+    response = client.get(reverse("activities:ticket_ics", args=[reg.ticket_code]))
+    body = response.content.decode()
+    assert response["Content-Type"].startswith("text/calendar")
+    assert "BEGIN:VEVENT" in body and "DTSTART:" in body and clinic.title in body
+
+
+def test_cancel_until_start(client, clinic, dong):
+    reg, _ = registration_create(event=clinic, user=dong)
+    client.force_login(dong)
+    client.post(reverse("activities:ticket_cancel", args=[reg.ticket_code]))
+    reg.refresh_from_db()
+    assert reg.status == "cancelled"
+
+
+def test_cannot_cancel_after_start(client, park, tree, kinds, dong):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    event = make_event(park, kinds["clinic"], tree["b1"])
+    reg, _ = registration_create(event=event, user=dong)
+    Registration.objects.filter(pk=reg.pk)  # noqa: B018
+    type(event).objects.filter(pk=event.pk).update(
+        starts_at=timezone.now() - timedelta(minutes=5), ends_at=timezone.now() + timedelta(hours=1)
+    )
+    client.force_login(dong)
+    client.post(reverse("activities:ticket_cancel", args=[reg.ticket_code]))
+    reg.refresh_from_db()
+    assert reg.status == "confirmed"
+
+
+def test_driver_sees_only_their_own_registrations(client, clinic, dong, wang):
+    mine, _ = registration_create(event=clinic, user=dong)
+    theirs, _ = registration_create(event=clinic, user=wang)
+    client.force_login(dong)
+    assert client.get(reverse("activities:ticket", args=[theirs.ticket_code])).status_code == 404
+    assert client.get(reverse("activities:ticket_ics", args=[theirs.ticket_code])).status_code == 404
+    assert client.post(reverse("activities:ticket_cancel", args=[theirs.ticket_code])).status_code == 404
+    html = client.get(reverse("activities:mine")).content.decode()
+    assert mine.ticket_code in html and theirs.ticket_code not in html
+    theirs.refresh_from_db()
+    assert theirs.status == "confirmed"
+
+
+def test_driver_pages_are_light(client, clinic, dong):
+    """Each driver page, gzipped with its stylesheets, stays under 60 KB."""
+    from django.contrib.staticfiles import finders
+
+    css = sum(len(gzip.compress(open(finders.find(p), "rb").read())) for p in ("css/portal.css", "css/activities.css"))
+    reg, _ = registration_create(event=clinic, user=dong)
+    client.force_login(dong)
+    for url in (
+        reverse("activities:event_list"),
+        reverse("activities:event_detail", args=[clinic.pk]),
+        reverse("activities:ticket", args=[reg.ticket_code]),
+        reverse("activities:mine"),
+    ):
+        html = client.get(url).content
+        total = len(gzip.compress(html)) + css
+        assert total < 60 * 1024, (url, total)
+
+
+def test_ics_lines_are_folded_at_75_octets(client, park, tree, kinds, dong):
+    event = make_event(park, kinds["clinic"], tree["b1"], title="健康义诊" * 12)
+    reg, _ = registration_create(event=event, user=dong)
+    client.force_login(dong)
+    body = client.get(reverse("activities:ticket_ics", args=[reg.ticket_code])).content
+    assert all(len(line) <= 75 for line in body.split(b"\r\n"))
+    unfolded = body.decode().replace("\r\n ", "")
+    assert "SUMMARY:" + "健康义诊" * 12 in unfolded

@@ -1,0 +1,132 @@
+"""The capacity service: confirmed while places fit, then the waiting list in order; promotion on cancel."""
+
+from __future__ import annotations
+
+import pytest
+from django.db import IntegrityError
+
+from activities.models import Registration
+from activities.services import (
+    FamilyEntry,
+    RegistrationError,
+    registration_cancel,
+    registration_checkin,
+    registration_create,
+    waiting_rank,
+)
+from parkportal.models import SmsMessage
+from tests.activities.conftest import drivers, make_event
+
+pytestmark = pytest.mark.django_db
+
+
+def test_full_event_puts_people_on_the_waiting_list_in_order(park, tree, kinds):
+    event = make_event(park, kinds["clinic"], tree["b1"], capacity=2)
+    people = drivers(park, 4)
+    regs = [registration_create(event=event, user=u)[0] for u in people]
+    assert [r.status for r in regs] == ["confirmed", "confirmed", "waiting", "waiting"]
+    assert [waiting_rank(r) for r in regs[2:]] == [1, 2]
+
+
+def test_family_members_take_places(park, tree, kinds, dong, wang):
+    event = make_event(park, kinds["school"], tree["b1"], capacity=3, allow_family=True)
+    reg, _ = registration_create(event=event, user=dong, family=[FamilyEntry("董小", "女儿", 8)])
+    assert reg.places == 2 and reg.status == "confirmed"
+    assert reg.family.get().age == 8
+    reg2, _ = registration_create(event=event, user=wang, family=[FamilyEntry("王小", "儿子", 9)])
+    assert reg2.status == "waiting"  # 2 + 2 > 3
+
+
+def test_cancel_promotes_the_first_waiting_and_texts_them(park, tree, kinds, django_capture_on_commit_callbacks):
+    event = make_event(park, kinds["clinic"], tree["b1"], capacity=1)
+    a, b, c = drivers(park, 3)
+    ra = registration_create(event=event, user=a)[0]
+    rb = registration_create(event=event, user=b)[0]
+    rc = registration_create(event=event, user=c)[0]
+    with django_capture_on_commit_callbacks(execute=True):
+        promoted = registration_cancel(registration=ra, by=a)
+    assert [p.pk for p in promoted] == [rb.pk]
+    rb.refresh_from_db()
+    rc.refresh_from_db()
+    assert rb.status == "confirmed" and rb.position is None
+    assert waiting_rank(rc) == 1
+    assert SmsMessage.objects.filter(phone=b.phone, body__contains=event.title).count() == 1
+    # Cancelling again changes nothing and promotes nobody.
+    assert registration_cancel(registration=ra, by=a) == []
+    rc.refresh_from_db()
+    assert rc.status == "waiting"
+
+
+def test_second_registration_returns_the_first(clinic, dong):
+    first, created = registration_create(event=clinic, user=dong)
+    again, created_again = registration_create(event=clinic, user=dong)
+    assert created and not created_again and first.pk == again.pk
+    assert Registration.objects.filter(event=clinic).count() == 1
+
+
+def test_reregistering_after_cancel_reuses_the_row(clinic, dong):
+    first, _ = registration_create(event=clinic, user=dong)
+    registration_cancel(registration=first, by=dong)
+    again, created = registration_create(event=clinic, user=dong)
+    assert created and again.pk == first.pk and again.status == "confirmed"
+
+
+def test_database_refuses_two_registrations_per_person(clinic, dong):
+    Registration.objects.create(event=clinic, user=dong, name="董")
+    with pytest.raises(IntegrityError):
+        Registration.objects.create(event=clinic, user=dong, name="董")
+
+
+def test_checkin_twice_counts_once(clinic, dong, desi):
+    reg, _ = registration_create(event=clinic, user=dong)
+    _, first = registration_checkin(registration=reg, by=desi)
+    _, second = registration_checkin(registration=reg, by=desi)
+    assert (first, second) == (True, False)
+    assert Registration.objects.filter(event=clinic, status="attended").count() == 1
+
+
+def test_cannot_register_for_a_cancelled_event(park, tree, kinds, dong):
+    event = make_event(park, kinds["clinic"], tree["b1"], status="cancelled")
+    with pytest.raises(RegistrationError):
+        registration_create(event=event, user=dong)
+    assert not Registration.objects.exists()
+
+
+def test_cannot_register_after_the_window(park, tree, kinds, dong):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    event = make_event(park, kinds["clinic"], tree["b1"], registration_closes=timezone.now() - timedelta(hours=1))
+    with pytest.raises(RegistrationError, match="closed|已截止"):
+        registration_create(event=event, user=dong)
+    assert not Registration.objects.exists()
+
+
+def test_family_refused_when_not_allowed(park, tree, kinds, dong):
+    event = make_event(park, kinds["clinic"], tree["b1"], allow_family=False)
+    with pytest.raises(RegistrationError):
+        registration_create(event=event, user=dong, family=[FamilyEntry("x", "y")])
+
+
+def test_cannot_register_before_the_window_opens(park, tree, kinds, dong):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    event = make_event(park, kinds["clinic"], tree["b1"], registration_opens=timezone.now() + timedelta(days=1))
+    with pytest.raises(RegistrationError):
+        registration_create(event=event, user=dong)
+    assert not Registration.objects.exists()
+
+
+def test_database_refuses_bad_events(park, tree, kinds):
+    from datetime import timedelta
+
+    from django.db import transaction
+
+    for bad in ({"capacity": 0}, {"ends_at_offset": -1}):
+        with pytest.raises(IntegrityError), transaction.atomic():
+            event = make_event(park, kinds["clinic"], tree["b1"], capacity=bad.get("capacity", 5))
+            if "ends_at_offset" in bad:
+                type(event).objects.filter(pk=event.pk).update(ends_at=event.starts_at - timedelta(hours=1))
