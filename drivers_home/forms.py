@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from drivers_home.models import PROVINCES, DriverProfile, Service, VehicleType
 from drivers_home.validators import normalize_plate, validate_plate
 from parkportal.adapters import MobileField
+from parkportal.forms import BoundedModelMultipleChoiceField
 from parties.models import Organisation
 
 
@@ -53,7 +54,7 @@ class DriverProfileForm(forms.ModelForm):
 
 
 class ServicesForm(forms.Form):
-    services = forms.ModelMultipleChoiceField(
+    services = BoundedModelMultipleChoiceField(
         label=_("Services you used"),
         queryset=Service.objects.none(),
         required=False,

@@ -8,6 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from mediation.models import Agreement, Applicant, Case, Instalment, Intake, MediationBody, Session
+from parkportal.forms import BoundedModelMultipleChoiceField
 from parkportal.uploads import clean_attachment
 from parkportal.validators import normalize_mobile, validate_mobile
 from parties.models import Enterprise
@@ -270,6 +271,7 @@ class BodyForm(forms.ModelForm):
         model = MediationBody
         fields = ["name", "kind", "enterprise", "address", "mediators", "active"]
         widgets = {"mediators": forms.CheckboxSelectMultiple, "kind": forms.RadioSelect}
+        field_classes = {"mediators": BoundedModelMultipleChoiceField}
 
     def __init__(self, *args, park, **kwargs):
         super().__init__(*args, **kwargs)
