@@ -50,3 +50,54 @@ class DatabaseUnavailableMiddleware:
             logger.error("database unavailable for %s %s", request.method, request.path)
             return unavailable_response()
         return None
+
+
+BAD_REQUEST_PAGE = (
+    '<!DOCTYPE html><html lang="zh-hans"><head><meta charset="utf-8"><title>400</title></head><body>'
+    "<h1>请求无效</h1><p>提交的内容含有不允许的控制字符，请删除后重试。</p>"
+    '<p lang="en">The request contains characters that are not allowed (NUL). Remove them and try again.</p>'
+    "</body></html>"
+)
+
+
+def _has_nul(values) -> bool:
+    return any("\x00" in value for value in values)
+
+
+class RejectNulMiddleware:
+    """Answer 400 to requests whose path, query string or form fields contain a NUL character.
+
+    PostgreSQL cannot store NUL in text: psycopg2 raises ValueError ("A string literal cannot contain
+    NUL") as soon as such a value reaches a query, and every form or filter would answer 500. No browser
+    sends NUL from a form, so the whole request is refused here, once for every app, before any view.
+    Uploaded files are not inspected (their bytes go to the upload validator, never into a text column);
+    their names are.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if "\x00" in request.path or self._bad_fields(request):
+            logger.warning(
+                "refused a request with NUL characters: %s %s", request.method, request.path.replace("\x00", "")
+            )
+            return HttpResponse(BAD_REQUEST_PAGE, status=400, content_type="text/html; charset=utf-8")
+        return self.get_response(request)
+
+    @staticmethod
+    def _bad_fields(request) -> bool:
+        for key, values in request.GET.lists():
+            if "\x00" in key or _has_nul(values):
+                return True
+        if request.method in ("POST", "PUT", "PATCH"):
+            # Oversized or malformed bodies raise here exactly as they would in CsrfViewMiddleware;
+            # Django turns them into 400 responses.
+            post, files = request.POST, request.FILES
+            for key, values in post.lists():
+                if "\x00" in key or _has_nul(values):
+                    return True
+            for key, uploads in files.lists():
+                if "\x00" in key or any("\x00" in (upload.name or "") for upload in uploads):
+                    return True
+        return False

@@ -192,7 +192,9 @@ def test_100000_rows_are_refused_quickly_with_bounded_memory(hundred_thousand_ro
     _, peak = tracemalloc.get_traced_memory()
     tracemalloc.stop()
     assert "20000" in report.fatal
-    assert elapsed < 20, f"{elapsed:.1f}s"
+    # Declared: refused from the sheet's dimension before reading a row (milliseconds). Streamed: reads
+    # 20,001 rows then stops (a few seconds; tracemalloc makes it ~5x slower on a busy machine).
+    assert elapsed < (2 if kind == "declared" else 120), f"{elapsed:.1f}s"
     # The whole file is a few MB; streamed reading must not hold 100,000 rows of Python objects.
     assert peak < 80 * 1024 * 1024, f"peak {peak / 1e6:.0f} MB"
     print(f"{kind}: refused in {elapsed:.2f}s, peak {peak / 1e6:.1f} MB")
