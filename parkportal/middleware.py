@@ -101,3 +101,20 @@ class RejectNulMiddleware:
                 if "\x00" in key or any("\x00" in (upload.name or "") for upload in uploads):
                     return True
         return False
+
+
+def server_error(request, *args, **kwargs) -> HttpResponse:
+    """handler500: the static 503 page when the failure was the database, else the plain 500 page.
+
+    DatabaseUnavailableMiddleware only sees exceptions from the views and middleware inside it that
+    reach it as exceptions; Django turns an exception raised in an inner middleware's response phase
+    (a session saved after the database went away) into a 500 response first. This handler is called
+    while that exception is being handled, so it can still tell a database outage from a bug.
+    """
+    import sys
+
+    exception = sys.exc_info()[1]
+    if isinstance(exception, (OperationalError, InterfaceError)):
+        logger.error("database unavailable for %s %s", request.method, request.path)
+        return unavailable_response()
+    return HttpResponse(render_to_string("500.html"), status=500)
