@@ -7,6 +7,7 @@ cases is documented in tests/matrix.py; the shared world in tests/world.py.
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Iterator
 
 import pytest
@@ -133,3 +134,11 @@ def test_admin_is_for_staff_only(world):
     staff.is_staff = True
     staff.save()
     assert client_for(world, "park_admin").get("/admin/").status_code == 200
+
+
+def test_a_url_without_a_case_is_named_in_the_failure(monkeypatch):
+    """The completeness check can fail, and says which URL lacks its Case."""
+    without_home = {name: case for name, case in CASES.items() if name != "home"}
+    monkeypatch.setattr(sys.modules[__name__], "CASES", without_home)
+    with pytest.raises(AssertionError, match=r"home \(/\) has no Case"):
+        test_every_url_has_a_case()
