@@ -31,8 +31,8 @@ Roles missing from `expect` default to the value of `expect.get("default")`.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable
 
 ROLES = ("anonymous", "driver", "instructor", "desk", "mediator", "secretary", "park_admin")
 
