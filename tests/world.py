@@ -25,8 +25,8 @@ def matrix_modules() -> list[ModuleType]:
     paths = set(TESTS_DIR.glob("*/matrix.py")) | set(TESTS_DIR.glob("*/*matrix.py"))
     modules = []
     for path in sorted(paths):
-        if path.parent.name.startswith(("_", ".")):
-            continue
+        if path.parent.name.startswith(("_", ".")) or path.name.startswith("test_"):
+            continue  # test_matrix.py files are an app's own tests, not matrix declarations
         name = ".".join(("tests", path.parent.name, path.stem))
         modules.append(importlib.import_module(name))
     return modules
