@@ -4,7 +4,7 @@ import logging
 import time
 
 from django.db import InterfaceError, OperationalError
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from django.template.loader import render_to_string
 
 logger = logging.getLogger("parkportal.requests")
@@ -65,7 +65,7 @@ def _has_nul(values) -> bool:
 
 
 class RejectNulMiddleware:
-    """Answer 400 to requests whose path, query string or form fields contain a NUL character.
+    """Answer 400 to requests whose query string or form fields contain a NUL character (404 in the path).
 
     PostgreSQL cannot store NUL in text: psycopg2 raises ValueError ("A string literal cannot contain
     NUL") as soon as such a value reaches a query, and every form or filter would answer 500. No browser
@@ -78,7 +78,9 @@ class RejectNulMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        if "\x00" in request.path or self._bad_fields(request):
+        if "\x00" in request.path:
+            raise Http404  # no page has NUL in its address: the portal's usual 404 page
+        if self._bad_fields(request):
             logger.warning(
                 "refused a request with NUL characters: %s %s", request.method, request.path.replace("\x00", "")
             )

@@ -30,8 +30,8 @@ hidden step field); everything else is fuzzed. Use `method="get"` for filter for
 fuzzed here: uploads go through parkportal.uploads (tests/parkportal/test_uploads.py).
 
 NUL bytes: PostgreSQL cannot store them and psycopg2 raises ValueError before the query runs, so every
-form would answer 500. `parkportal.middleware.RejectNulMiddleware` answers 400 to any request whose path,
-query string, field names or values (or upload file names) contain NUL, before a view runs. Run the
+form would answer 500. `parkportal.middleware.RejectNulMiddleware` answers 400 to any request whose query
+string, field names or values (or upload file names) contain NUL, and 404 when the path does, before a view runs. Run the
 fuzz tests on PostgreSQL too (DATABASE_URL=postgres://…): SQLite would accept NUL and hide the problem.
 """
 

@@ -50,4 +50,5 @@ def test_nul_in_a_field_is_refused_with_400_not_500(db, alice):
     assert "NUL" in response.content.decode()
     assert client.get("/accounts/login/?next=/\x00").status_code == 400
     assert client.post("/accounts/signup/", {"phone": "138\x0012345678"}).status_code == 400
+    assert client.get("/accounts/login\x00/").status_code == 404  # in the address: no such page
     assert not User.objects.filter(phone__startswith="138").exists()
