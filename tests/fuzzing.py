@@ -29,9 +29,11 @@ hidden step field); everything else is fuzzed. Use `method="get"` for filter for
 `count_rows` is usually omitted. `examples` defaults to 40; keep it so for CI time. File fields are not
 fuzzed here: uploads go through parkportal.uploads (tests/parkportal/test_uploads.py).
 
-NUL bytes: PostgreSQL cannot store them and psycopg2 raises ValueError before the query runs, so every
-form would answer 500. `parkportal.middleware.RejectNulMiddleware` answers 400 to any request whose query
-string, field names or values (or upload file names) contain NUL, and 404 when the path does, before a view runs. Run the
+NUL bytes: PostgreSQL cannot store them and psycopg2 raises ValueError before the query runs (a 500).
+Django's CharField refuses NUL with a message next to the field, so forms are safe; values read by hand
+from request.GET/POST are not: the fuzzer sends NUL in every field to find them.
+`parkportal.middleware.RejectNulMiddleware` covers what no field can refuse: NUL in the path (404), in a
+field name or an uploaded file's name (400). Run the
 fuzz tests on PostgreSQL too (DATABASE_URL=postgres://…): SQLite would accept NUL and hide the problem.
 """
 
