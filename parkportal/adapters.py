@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import secrets
+
 from allauth.account.adapter import DefaultAccountAdapter
 from django import forms
 from django.utils.translation import gettext
@@ -57,6 +59,12 @@ class AccountAdapter(DefaultAccountAdapter):
 
     def get_user_by_phone(self, phone: str):
         return User.objects.filter(phone=normalize_mobile(phone)).order_by("pk").first()
+
+    def generate_unique_username(self, txts, regex=None) -> str:
+        # allauth derives "user", "user2", … by looking at existing rows: two drivers signing up at the
+        # same moment got the same name and one of them a 500 (unique violation; seen by `make faults`).
+        # A random name cannot collide in practice and carries no personal data (not the phone).
+        return f"driver-{secrets.token_hex(6)}"
 
     def save_user(self, request, user, form, commit=True):
         # Everyone who signs up by themselves is a driver (or outdoor worker); staff are created by the park.

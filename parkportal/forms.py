@@ -1,13 +1,30 @@
-from allauth.account.forms import LoginForm, SignupForm
-from django.core.exceptions import ValidationError
-from django.forms import ModelMultipleChoiceField
+from allauth.account.forms import LoginForm, RequestLoginCodeForm, SignupForm
+from django.core.validators import MaxLengthValidator
+from django.forms import ModelMultipleChoiceField, ValidationError
+from django.utils.translation import gettext_lazy as _
+
+#: Longest sign-in name we have: an e-mail address (254); usernames are 150, phones 20 before normalising.
+LOGIN_MAX_LENGTH = 254
+#: Long enough for any pass phrase; stops megabyte "passwords" from being hashed.
+PASSWORD_MAX_LENGTH = 4096
 
 
 class StaffLoginForm(LoginForm):
     """Staff sign in with a password; drivers sign up without one and use the SMS code button.
 
     allauth drops the password field when sign-up asks for none; staff accounts have passwords.
+    allauth's combined login field has no length limit: a 100,000-character name reached the database
+    (SQLite refuses such a LIKE pattern: a 503 page); the limits below answer it next to the field.
     """
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name, limit in (("login", LOGIN_MAX_LENGTH), ("password", PASSWORD_MAX_LENGTH)):
+            field = self.fields.get(name)
+            if field is not None:
+                field.max_length = limit
+                field.validators.append(MaxLengthValidator(limit))
+                field.widget.attrs["maxlength"] = str(limit)
 
     def _setup_password_field(self) -> None:
         pass
@@ -43,3 +60,18 @@ class BoundedModelMultipleChoiceField(ModelMultipleChoiceField):
                     self.error_messages["invalid_pk_value"], code="invalid_pk_value", params={"pk": pk}
                 )
         return super()._check_values(value)
+
+
+class PhoneCodeRequestForm(RequestLoginCodeForm):
+    """Ask for a sign-in code by phone (or e-mail).
+
+    With both phone and e-mail as login methods allauth makes both fields optional, and an empty form
+    was valid: its view then read a user that was never looked up (AttributeError, a 500). One of the two
+    is required here.
+    """
+
+    def clean(self):
+        cleaned_data = super().clean()
+        if not self.errors and not cleaned_data.get("phone") and not cleaned_data.get("email"):
+            raise ValidationError(_("Enter your mobile number."), code="required")
+        return cleaned_data

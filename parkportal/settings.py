@@ -70,6 +70,8 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "parkportal.middleware.DatabaseUnavailableMiddleware",
+    # NUL characters never reach a view (PostgreSQL cannot store them: it would be a 500).
+    "parkportal.middleware.RejectNulMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -166,7 +168,11 @@ AUTH_PASSWORD_VALIDATORS = [
 
 # --- allauth: staff sign in with username/email and password; drivers with phone + SMS code.
 ACCOUNT_ADAPTER = "parkportal.adapters.AccountAdapter"
-ACCOUNT_FORMS = {"login": "parkportal.forms.StaffLoginForm", "signup": "parkportal.forms.PhoneSignupForm"}
+ACCOUNT_FORMS = {
+    "login": "parkportal.forms.StaffLoginForm",
+    "signup": "parkportal.forms.PhoneSignupForm",
+    "request_login_code": "parkportal.forms.PhoneCodeRequestForm",
+}
 ACCOUNT_LOGIN_METHODS = {"username", "email", "phone"}
 # "phone" is optional here only so staff accounts without a phone can sign in (allauth would
 # otherwise send them to phone verification); PhoneSignupForm makes it required at sign-up.

@@ -12,7 +12,9 @@ from __future__ import annotations
 
 import io
 import os
+import re
 import warnings
+import zlib
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -22,7 +24,9 @@ from django.core.files.uploadedfile import UploadedFile
 from django.utils.translation import gettext_lazy as _
 from PIL import Image, ImageOps, UnidentifiedImageError
 
-IMAGE_FORMATS = ("JPEG", "PNG", "WEBP", "GIF", "MPO")
+# Names of Pillow *openers*; MPO (multi-picture JPEG from phones) is opened by the JPEG opener. An unknown
+# name here makes Image.open raise KeyError for every non-image (a 500): keep to registered openers.
+IMAGE_FORMATS = ("JPEG", "PNG", "WEBP", "GIF")
 
 
 @dataclass
@@ -50,6 +54,27 @@ def _check_size(upload: UploadedFile) -> None:
 def _looks_like_markup(head: bytes) -> bool:
     lowered = head.lower()
     return any(tag in lowered for tag in (b"<html", b"<script", b"<svg", b"<!doctype", b"<body", b"<iframe"))
+
+
+def _reencode(image: Image.Image) -> tuple[Image.Image, io.BytesIO, io.BytesIO]:
+    if image.mode not in ("RGB", "L"):
+        background = Image.new("RGB", image.size, "white")
+        rgba = image.convert("RGBA")
+        background.paste(rgba, mask=rgba.getchannel("A"))
+        image = background
+    elif image.mode == "L":
+        image = image.convert("RGB")
+
+    side = settings.UPLOAD_IMAGE_MAX_SIDE
+    image.thumbnail((side, side), Image.Resampling.LANCZOS)
+    out = io.BytesIO()
+    # A fresh image from the pixels: no EXIF, no ICC tricks, nothing after the data.
+    image.save(out, format="JPEG", quality=85, optimize=True)
+    thumb = image.copy()
+    thumb.thumbnail((settings.UPLOAD_THUMB_SIDE, settings.UPLOAD_THUMB_SIDE), Image.Resampling.LANCZOS)
+    thumb_out = io.BytesIO()
+    thumb.save(thumb_out, format="JPEG", quality=80, optimize=True)
+    return image, out, thumb_out
 
 
 def clean_image(upload: UploadedFile) -> CleanImage:
@@ -83,23 +108,10 @@ def clean_image(upload: UploadedFile) -> CleanImage:
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError, EOFError):
         raise not_image from None
 
-    if image.mode not in ("RGB", "L"):
-        background = Image.new("RGB", image.size, "white")
-        rgba = image.convert("RGBA")
-        background.paste(rgba, mask=rgba.getchannel("A"))
-        image = background
-    elif image.mode == "L":
-        image = image.convert("RGB")
-
-    side = settings.UPLOAD_IMAGE_MAX_SIDE
-    image.thumbnail((side, side), Image.Resampling.LANCZOS)
-    out = io.BytesIO()
-    # A fresh image from the pixels: no EXIF, no ICC tricks, nothing after the data.
-    image.save(out, format="JPEG", quality=85, optimize=True)
-    thumb = image.copy()
-    thumb.thumbnail((settings.UPLOAD_THUMB_SIDE, settings.UPLOAD_THUMB_SIDE), Image.Resampling.LANCZOS)
-    thumb_out = io.BytesIO()
-    thumb.save(thumb_out, format="JPEG", quality=80, optimize=True)
+    try:
+        image, out, thumb_out = _reencode(image)
+    except (OSError, ValueError):  # an odd mode or palette Pillow cannot convert: refuse, never a 500
+        raise not_image from None
     stem = os.path.splitext(os.path.basename(upload.name or "photo"))[0][:40] or "photo"
     return CleanImage(
         image=ContentFile(out.getvalue(), name=f"{stem}.jpg"),
@@ -109,15 +121,49 @@ def clean_image(upload: UploadedFile) -> CleanImage:
     )
 
 
+#: PDF names that run code, open other programs, carry files or submit forms. Matched after decoding
+#: "#xx" escapes in names (/J#61vaScript) and inside every compressed stream (object streams hide them).
+_ACTIVE_PDF = re.compile(
+    rb"/(javascript|js|launch|embeddedfile|embeddedfiles|richmedia|xfa|submitform|importdata|gotoe|gotor)(?![a-z0-9])",
+    re.IGNORECASE,
+)
+_PDF_NAME_ESCAPE = re.compile(rb"#([0-9a-fA-F]{2})")
+_PDF_STREAM = re.compile(rb"stream\r?\n(.*?)endstream", re.DOTALL)
+#: Budget for inflating a PDF's streams while scanning: a zip bomb inside a PDF stops here.
+PDF_MAX_INFLATED_BYTES = 64 * 1024 * 1024
+
+
+def _pdf_has_active_content(data: bytes) -> bool:
+    def scan(chunk: bytes) -> bool:
+        decoded = _PDF_NAME_ESCAPE.sub(lambda m: bytes([int(m.group(1), 16)]), chunk)
+        return bool(_ACTIVE_PDF.search(decoded))
+
+    if scan(data):
+        return True
+    budget = PDF_MAX_INFLATED_BYTES
+    for match in _PDF_STREAM.finditer(data):
+        raw = match.group(1)
+        try:
+            inflater = zlib.decompressobj()
+            inflated = inflater.decompress(raw, budget)
+        except zlib.error:
+            continue  # not Flate (images, other filters): nothing to read in it
+        budget -= len(inflated)
+        if scan(inflated):
+            return True
+        if budget <= 0 or inflater.unconsumed_tail:
+            return True  # refuse rather than leave part of the document unread
+    return False
+
+
 def clean_pdf(upload: UploadedFile) -> ContentFile:
-    """Accept a PDF only if it is one, and refuse PDFs that carry scripts or launch actions."""
+    """Accept a PDF only if it is one, and refuse PDFs that carry scripts, launch actions or files."""
     _check_size(upload)
     upload.seek(0)
     data = upload.read()
     if not data.startswith(b"%PDF-") or b"%%EOF" not in data[-2048:]:
         raise ValidationError(_("The file %(name)s is not a PDF document.") % {"name": upload.name}, code="not_pdf")
-    lowered = data.lower()
-    if any(marker in lowered for marker in (b"/javascript", b"/js ", b"/launch", b"/embeddedfile")):
+    if _pdf_has_active_content(data):
         raise ValidationError(
             _("The PDF %(name)s contains scripts or embedded files and was refused.") % {"name": upload.name},
             code="active_pdf",

@@ -189,3 +189,12 @@ def sign_in(page, live_server, username: str, password: str = "pw-for-tests-123"
     page.fill("input[name=password]", password)
     page.click("button[type=submit]")
     page.wait_for_url(live_server.url + "/")
+
+
+# --- The URL x role matrix and the query budgets (tests/world.py).
+@pytest.fixture
+def world(park, other_park, tree) -> dict:
+    """Park, other park, the tree, a user per role, and every app's matrix objects (see tests/matrix.py)."""
+    from tests.world import build_world
+
+    return build_world(park, other_park, tree)

@@ -1,0 +1,48 @@
+"""The foundation's URLs in the URL x role matrix (see tests/matrix.py), and the allauth pages that matter.
+
+allauth's and the admin's URLs are excluded as a whole from the "every URL has a case" rule in
+tests/test_url_matrix.py (they are third-party views with their own tests); the ones our users rely on
+are declared here explicitly and tested like every other URL.
+"""
+
+from __future__ import annotations
+
+from tests.matrix import Case
+
+EVERYONE_SIGNED_IN = {"anonymous": 302, "default": 200}
+
+
+def build(world: dict) -> None:
+    pass
+
+
+def grow(world: dict, n: int) -> None:
+    pass
+
+
+CASES = {
+    # Dashboard: session, user, park (3) + parties' cards (4: tiers, coverage, members, instructors) = 7 on
+    # the foundation; each app's card provider adds a fixed few. Tighten once every app is merged.
+    "home": Case(expect=EVERYONE_SIGNED_IN, budget=("park_admin", 20)),
+    "healthz": Case(expect={"default": 200}, budget=("anonymous", 1)),  # SELECT 1
+    # The development SMS outbox exists only with DEBUG on; pytest-django runs views with DEBUG off.
+    "dev_sms": Case(expect={"default": 404}),
+    # The benchmark page is off unless BENCHMARK_PAGE_ENABLED.
+    "bench_bare": Case(expect={"default": 404}),
+    # --- allauth (excluded prefix accounts/, the important pages spelled out)
+    "account_login": Case(expect={"anonymous": 200, "default": 302}),
+    "account_signup": Case(expect={"anonymous": 200, "default": 302}),
+    "account_request_login_code": Case(expect={"anonymous": 200, "default": 302}),
+    # Two-factor sign-in (TOTP): reachable for every signed-in user; the menu links it for park admins.
+    "mfa_index": Case(expect=EVERYONE_SIGNED_IN),
+    # Activating asks to confirm the password first (allauth's reauthentication): a redirect.
+    "mfa_activate_totp": Case(expect={"default": 302}),
+}
+
+# The organisation tree belongs to parties (tests/parties/matrix.py on its branch); until that module
+# declares it, this entry keeps the matrix complete. Declared cases always win over fallbacks.
+FALLBACK_CASES = {
+    "parties:tree": Case(
+        expect={"anonymous": 302, "park_admin": 200, "secretary": 200, "default": 403},
+    ),
+}

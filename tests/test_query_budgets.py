@@ -1,0 +1,51 @@
+"""Query counts per page stay constant as data grows, and within each page's budget.
+
+For every Case with a `budget=(role, max_queries)` (tests/matrix.py): build the world and grow it a little
+(`grow(world, 2)` of every matrix module, so no list is empty: an empty list skips its prefetch queries and
+would make the first count look smaller), request the page once to warm per-process caches (content types,
+translations), count the queries of a second request, then grow the world by GROW_BY rows and count again.
+The count must not grow and must stay within the budget. Each app's Case comment names the expected queries.
+"""
+
+from __future__ import annotations
+
+import pytest
+from django.core.cache import cache
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from tests.test_url_matrix import client_for, request
+from tests.world import collect_cases, grow_world
+
+BUDGETED = sorted(name for name, case in collect_cases().items() if case.budget)
+GROW_BY = 15
+
+
+def count_queries(world: dict, name: str, case) -> tuple[int, list[str]]:
+    role = case.budget[0]
+    client = client_for(world, role)
+    cache.clear()
+    request(client, name, case, world)  # warm-up
+    cache.clear()
+    with CaptureQueriesContext(connection) as ctx:
+        response = request(client, name, case, world)
+    assert response.status_code == case.expected(role), f"{name} as {role}: {response.status_code}"
+    return len(ctx.captured_queries), [q["sql"] for q in ctx.captured_queries]
+
+
+@pytest.mark.parametrize("name", BUDGETED)
+def test_query_count_is_constant_and_within_budget(name, world):
+    case = collect_cases()[name]
+    role, budget = case.budget
+    grow_world(world, 2)
+    small, small_sql = count_queries(world, name, case)
+    grow_world(world, GROW_BY)
+    large, large_sql = count_queries(world, name, case)
+    detail = "\n".join(large_sql)
+    assert large <= small, f"{name} as {role}: {small} queries, then {large} after growing by {GROW_BY}:\n{detail}"
+    assert large <= budget, f"{name} as {role}: {large} queries, budget {budget}:\n{detail}"
+
+
+def test_budgets_exist():
+    """At least the foundation's pages carry a budget, so this file tests something."""
+    assert "home" in BUDGETED
