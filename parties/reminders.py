@@ -6,12 +6,14 @@ over the viewer's organisations; members' lists are two limited queries plus the
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from django.conf import settings
 from django.db.models import Count, Q
 from django.utils import timezone
+from django.utils.translation import get_language
 
 from parties.models import Member, MemberStatus, Organisation, OrganisationKind
 from parties.rules import add_months, months_before
@@ -38,6 +40,21 @@ class Reminders:
     inactive_members_count: int = 0
     inactive_since: date | None = None
     rules: dict = field(default_factory=dict)
+    #: A hash of everything the organisation lists show (rows, today, rules, language): their cache key.
+    fingerprint: str = ""
+
+
+#: The organisation columns the reminders' lists use and show.
+ORG_COLUMNS = ("pk", "name", "kind", "term_end", "last_activity", "has_committee", "full_members", "local_members")
+
+
+def fingerprint(*parts) -> str:
+    """A cache key for a rendered fragment: a hash of exactly the data it shows, and the language.
+
+    Invalidation is correct by construction: any change to a shown row (even through QuerySet.update() or
+    bulk_create, which send no signals) changes the key, and the fragment can only show what was hashed.
+    """
+    return hashlib.blake2b(repr((get_language(), parts)).encode(), digest_size=16).hexdigest()
 
 
 def organisations_with_counts(user):
@@ -63,8 +80,12 @@ def reminders_for(user, today: date | None = None) -> Reminders:
     later = add_months(today, long_months)
     inactive_branch_cutoff = today - timedelta(days=rules["INACTIVE_BRANCH_DAYS"])
 
-    # Query 1: every organisation of the viewer, with member counts.
-    for org in organisations_with_counts(user):
+    # Query 1: every organisation of the viewer, with member counts (only the columns used and shown).
+    orgs = list(organisations_with_counts(user).only(*ORG_COLUMNS[:6]))
+    result.fingerprint = fingerprint(
+        today, sorted(rules.items()), [tuple(getattr(o, c) for c in ORG_COLUMNS) for o in orgs]
+    )
+    for org in orgs:
         if org.term_end:
             if org.term_end < today:
                 result.terms_overdue.append(org)
