@@ -86,7 +86,7 @@ def main() -> None:
             for _ in range(args.rounds):
                 client.get(path)
             prof.disable()
-            pstats.Stats(prof).sort_stats("tottime").print_stats(25)
+            pstats.Stats(prof).sort_stats(os.environ.get("SORT", "tottime")).print_stats(int(os.environ.get("TOP", 25)))
     if args.compare:
         times: dict[str, list[float]] = {name: [] for name in clients}
         for _ in range(args.rounds):

@@ -238,7 +238,11 @@ class Enterprise(models.Model):
                 name="enterprise_secondary_has_platform",
             ),
         ]
-        indexes = [models.Index(fields=["park", "kind"])]
+        indexes = [
+            models.Index(fields=["park", "kind"]),
+            # The coverage aggregates (dashboard, coverage page) read only these: an index-only scan.
+            models.Index(fields=["park", "coverage", "member_count"], name="enterprise_coverage_idx"),
+        ]
 
     def __str__(self) -> str:
         return self.name
@@ -300,7 +304,13 @@ class Member(models.Model):
                 name="member_floating_has_home_organisation",
             ),
         ]
-        indexes = [models.Index(fields=["park", "organisation", "status"])]
+        indexes = [
+            models.Index(fields=["park", "organisation", "status"]),
+            # The dashboard's member figures and the ?floating= list count: an index-only scan.
+            models.Index(fields=["park", "is_floating"], name="member_park_floating_idx"),
+            # Members per organisation (tree, reminders, export): counted from the index alone.
+            models.Index(fields=["organisation", "is_floating", "status"], name="member_org_counts_idx"),
+        ]
 
     def __str__(self) -> str:
         return self.name

@@ -87,3 +87,24 @@ def test_reminders_lists_follow_the_rules(client, alice, tree, settings):
     settings.PORTAL_RULES = {**settings.PORTAL_RULES, "INACTIVE_BRANCH_DAYS": 30}
     html = _reminders(client)
     assert "30" in html and "365" not in html
+
+
+def test_reminders_member_lists_follow_changes_made_without_signals(client, alice, tree):
+    client.force_login(alice)
+    park = tree["root"].park
+    today = timezone.localdate()
+    member = Member.objects.create(
+        park=park, organisation=tree["b1"], name="老党员甲", status=MemberStatus.FULL, last_activity=today
+    )
+    _reminders(client)
+    assert "老党员甲" not in _reminders(client)  # active: in no list (cached the second time)
+    Member.objects.filter(pk=member.pk).update(last_activity=today - timedelta(days=400))
+    assert "老党员甲" in _reminders(client)  # now inactive
+    Member.objects.filter(pk=member.pk).update(name="老党员乙")
+    html = _reminders(client)
+    assert "老党员乙" in html and "老党员甲" not in html
+    admitted = today.replace(year=today.year - 30, day=1)
+    Member.objects.filter(pk=member.pk).update(last_activity=today, admitted=admitted)
+    html = _reminders(client)
+    assert "老党员乙" in html  # now a political birthday this month, and no longer inactive
+    assert html.count("老党员乙") == 1
