@@ -51,13 +51,36 @@ def test_other_roles_get_no_party_cards(client, ian, nobody):
 
 
 @pytest.mark.parametrize("n", [5, 50])
-@pytest.mark.parametrize("persona, queries", [("alice", 8), ("sam", 9)])
+@pytest.mark.parametrize("persona, queries", [("alice", 7), ("sam", 8)])
 def test_dashboard_query_count_is_constant(
     client, request, tree, grow_tree, django_assert_num_queries, persona, queries, n
 ):
     grow_tree(n)
     client.force_login(request.getfixturevalue(persona))
-    # session, user, tiers, coverage aggregate, member aggregate, instructor aggregate, terms ending,
+    # session, user, tiers with their terms ending, coverage aggregate, member aggregate, instructor aggregate,
     # the park's name in the heading (+ the secretary's root path)
     with django_assert_num_queries(queries):
         client.get(reverse("home"))
+
+
+def test_terms_ending_card_counts_ended_and_ending_terms(client, alice, sam, tree):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from parties.models import Organisation
+
+    today = timezone.localdate()
+    Organisation.objects.update(term_end=today + timedelta(days=3650))
+    Organisation.objects.filter(pk=tree["b1"].pk).update(term_end=today - timedelta(days=1))  # ended
+    Organisation.objects.filter(pk=tree["g1"].pk).update(term_end=today + timedelta(days=30))  # ending
+    Organisation.objects.filter(pk=tree["root"].pk).update(term_end=None)
+
+    def terms(user):
+        client.force_login(user)
+        return next(c for c in _cards(client).values() if c.url == reverse("parties:reminders")).value
+
+    assert terms(alice) == 2
+    assert terms(sam) == 2  # both inside sam's subtree (综合党委一 and 传化公路港党支部)
+    Organisation.objects.filter(pk=tree["g1"].pk).update(term_end=today + timedelta(days=3650))
+    assert terms(alice) == 1
