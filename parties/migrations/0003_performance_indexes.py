@@ -25,4 +25,8 @@ class Migration(migrations.Migration):
             model_name="member",
             index=models.Index(fields=["organisation", "is_floating", "status"], name="member_org_counts_idx"),
         ),
+        migrations.AddIndex(
+            model_name="member",
+            index=models.Index(fields=["park", "name", "id"], name="member_park_name_idx"),
+        ),
     ]
