@@ -4,6 +4,7 @@ Numbered 0003 and depending on 0001_initial only: another branch adds a parties 
 with a merge migration.
 """
 
+import django.db.models.functions.datetime
 from django.db import migrations, models
 
 
@@ -28,5 +29,11 @@ class Migration(migrations.Migration):
         migrations.AddIndex(
             model_name="member",
             index=models.Index(fields=["park", "name", "id"], name="member_park_name_idx"),
+        ),
+        migrations.AddIndex(
+            model_name="member",
+            index=models.Index(
+                models.F("park"), django.db.models.functions.datetime.ExtractMonth("admitted"), name="member_birthday_idx"
+            ),
         ),
     ]
