@@ -27,15 +27,19 @@ register_nav(
 def party_cards(user) -> list[Card]:
     if user.role not in OFFICE:
         return []
-    # Queries: organisations per tier (1), coverage aggregate (1), member aggregate (1), instructor aggregate (1),
-    # terms ending (1); a secretary's root path is looked up once more (cached on the user).
+    # Queries: organisations per tier with the terms ending (1), coverage aggregate (1), member aggregate (1),
+    # instructor aggregate (1); a secretary's root path is looked up once more (cached on the user).
     cards: list[Card] = []
-    tiers = (
+    long_months = settings.PORTAL_RULES["TERM_REMIND_MONTHS"][0]
+    # Terms already ended or ending within the reminder window, counted in the same pass over the organisations.
+    ending = Q(term_end__lte=add_months(timezone.localdate(), long_months))
+    tiers = list(
         Organisation.objects.visible_to(user)
         .values("depth")
-        .annotate(n=Count("pk"), tier_name=Max("tier_name"))
+        .annotate(n=Count("pk"), tier_name=Max("tier_name"), ending=Count("pk", filter=ending))
         .order_by("depth")
     )
+    terms = sum(row["ending"] for row in tiers)
     tree_url = reverse("parties:tree")
     for row in tiers:
         cards.append(
@@ -84,13 +88,6 @@ def party_cards(user) -> list[Card]:
             note=_("%(n)d full-time") % {"n": instructors["full_time"]},
             url=reverse("parties:enterprise_list") + "?kind=platform",
         )
-    )
-    # One more query: terms already ended or ending within the reminder window.
-    long_months = settings.PORTAL_RULES["TERM_REMIND_MONTHS"][0]
-    terms = (
-        Organisation.objects.visible_to(user)
-        .filter(term_end__lte=add_months(timezone.localdate(), long_months))
-        .count()
     )
     cards.append(
         Card(

@@ -88,13 +88,18 @@ PAGES: list[Page] = [
     Page("home dashboard", "park_admin", "/"),
     Page("organisation tree", "park_admin", "/org/tree/"),
     Page("organisation tree (secretary)", "secretary", "/org/tree/"),
+    # -- parties (the party-organisation pages) -----------------------------------------------------------------
+    Page("org coverage", "park_admin", "/org/coverage/"),
+    Page("org coverage (secretary)", "secretary", "/org/coverage/"),
+    Page("enterprise list filtered", "park_admin", "/org/enterprises/?kind=secondary&coverage=none"),
+    Page("member list filtered", "park_admin", "/org/members/?floating=true"),
+    Page("member list filtered (secretary)", "secretary", "/org/members/?status=full&floating=false"),
+    Page("reminders", "park_admin", "/org/reminders/"),
+    Page("reminders (secretary)", "secretary", "/org/reminders/"),
     # The driver's sign-in page (phone + SMS code): anonymous, and one of the driver's pages for page weight.
     Page("sign-in", None, "/accounts/login/", driver=True, headers={"User-Agent": PHONE_UA}),
     # -- TODO(lead, after merge): uncomment and fix the paths/ids as the apps land ------------------------------
-    # parties:
-    # Page("org coverage", "park_admin", "/org/coverage/"),
-    # Page("enterprise list filtered", "park_admin", "/org/enterprises/?kind=secondary&coverage=none"),
-    # Page("member list filtered", "secretary", "/org/members/?status=full&floating=1"),
+    # parties (visits app):
     # Page("my enterprises", "instructor", "/org/my-enterprises/"),
     # Page("visits list", "instructor", "/org/visits/"),
     # drivers_home:

@@ -3,7 +3,8 @@ from __future__ import annotations
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
+from django.db.models.functions import ExtractMonth
 from django.utils.translation import gettext_lazy as _
 
 from parkportal.models import Park
@@ -238,7 +239,11 @@ class Enterprise(models.Model):
                 name="enterprise_secondary_has_platform",
             ),
         ]
-        indexes = [models.Index(fields=["park", "kind"])]
+        indexes = [
+            models.Index(fields=["park", "kind"]),
+            # The coverage aggregates (dashboard, coverage page) read only these: an index-only scan.
+            models.Index(fields=["park", "coverage", "member_count"], name="enterprise_coverage_idx"),
+        ]
 
     def __str__(self) -> str:
         return self.name
@@ -300,7 +305,17 @@ class Member(models.Model):
                 name="member_floating_has_home_organisation",
             ),
         ]
-        indexes = [models.Index(fields=["park", "organisation", "status"])]
+        indexes = [
+            models.Index(fields=["park", "organisation", "status"]),
+            # The dashboard's member figures and the ?floating= list count: an index-only scan.
+            models.Index(fields=["park", "is_floating"], name="member_park_floating_idx"),
+            # Members per organisation (tree, reminders, export): counted from the index alone.
+            models.Index(fields=["organisation", "is_floating", "status"], name="member_org_counts_idx"),
+            # The member list's order (name, pk): a page of 50 walks the index instead of sorting every match.
+            models.Index(fields=["park", "name", "id"], name="member_park_name_idx"),
+            # This month's political birthdays (reminders): 1/12 of the members instead of a scan of all of them.
+            models.Index(F("park"), ExtractMonth("admitted"), name="member_birthday_idx"),
+        ]
 
     def __str__(self) -> str:
         return self.name

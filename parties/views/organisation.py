@@ -7,33 +7,64 @@ from django.db.models import Count, Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
+from django.utils.functional import SimpleLazyObject
 from django.utils.translation import gettext as _
 
 from parkportal.excel import xlsx_response
 from parkportal.scoping import OFFICE_ROLES, get_visible_or_404, role_required
-from parties.models import Enterprise, Member, MemberStatus, Organisation, VanguardPost
-from parties.reminders import organisations_with_counts
+from parties.models import Enterprise, Member, MemberStatus, Organisation, OrganisationKind, VanguardPost
+from parties.reminders import fingerprint, member_counts, organisations_with_counts
 from parties.rules import add_months
 
 DETAIL_LIMIT = 50
 
 
 @dataclass
+class TreeOrg:
+    """The columns the tree shows of one organisation (no model instance: 400 of them per request)."""
+
+    pk: int
+    parent_id: int | None
+    depth: int
+    name: str
+    kind: str
+    local_members: int
+    floating_members: int
+    kind_label: str = ""
+
+
+@dataclass
 class TreeNode:
-    org: Organisation
+    org: TreeOrg
     level: int
     children: int = 0
     subtree_members: int = 0
     closes: range = field(default_factory=lambda: range(0))
 
 
-def _tree_nodes(user) -> list[TreeNode]:
-    """The viewer's organisations in tree order, with how many nested lists to close after each (1 query)."""
-    orgs = list(organisations_with_counts(user))
-    if not orgs:
+TREE_COLUMNS = ("pk", "parent_id", "depth", "name", "kind")
+
+
+def _tree_rows(user) -> list[tuple]:
+    """The viewer's organisations in tree order as tuples of TREE_COLUMNS + (local, floating members) (2 queries)."""
+    counts = member_counts(user)
+    return [
+        (*row, *counts.get(row[0], (0, 0, 0))[1:])
+        for row in Organisation.objects.visible_to(user).order_by("path").values_list(*TREE_COLUMNS)
+    ]
+
+
+def _tree_nodes(rows: list[tuple]) -> list[TreeNode]:
+    """Nodes in tree order, with their subtree member counts and how many nested lists to close after each."""
+    if not rows:
         return []
+    labels = {value: str(label) for value, label in OrganisationKind.choices}
+    orgs = [TreeOrg(*row) for row in rows]
     top = min(o.depth for o in orgs)
-    by_pk = {o.pk: TreeNode(org=o, level=o.depth - top) for o in orgs}
+    by_pk = {}
+    for o in orgs:
+        o.kind_label = labels.get(o.kind, o.kind)
+        by_pk[o.pk] = TreeNode(org=o, level=o.depth - top)
     for node in reversed(list(by_pk.values())):
         node.subtree_members += node.org.local_members + node.org.floating_members
         parent = by_pk.get(node.org.parent_id)
@@ -49,7 +80,11 @@ def _tree_nodes(user) -> list[TreeNode]:
 
 @role_required(*OFFICE_ROLES)
 def tree(request: HttpRequest) -> HttpResponse:
-    return render(request, "parties/tree.html", {"nodes": _tree_nodes(request.user)})
+    # Queries: session, user, (a secretary's root path), member counts, organisations. The rendered list
+    # is cached under a fingerprint of those rows; the nodes are built only when the fragment is not cached.
+    rows = _tree_rows(request.user)
+    context = {"nodes": SimpleLazyObject(lambda: _tree_nodes(rows)), "fingerprint": fingerprint(rows)}
+    return render(request, "parties/tree.html", context)
 
 
 def _get_organisation_for_user(user, pk: int) -> Organisation:

@@ -24,7 +24,8 @@ def grow(world: dict, n: int) -> None:
 
 
 CASES = {
-    "parties:tree": Case(expect=OFFICE, budget=("park_admin", 3)),  # session, user, organisations + counts
+    # session, user, member counts grouped by organisation, organisations
+    "parties:tree": Case(expect=OFFICE, budget=("park_admin", 4)),
     "parties:organisation_export": Case(expect=OFFICE, budget=("park_admin", 3)),  # session, user, rows
     "parties:organisation": Case(
         kwargs=lambda w: {"pk": w["parties_org"].pk},
@@ -41,8 +42,9 @@ CASES = {
     # session, user, overall, committees, per-committee aggregate, missing count, missing page
     "parties:coverage": Case(expect=OFFICE, budget=("park_admin", 7)),
     "parties:coverage_export": Case(expect=OFFICE, budget=("park_admin", 3)),
-    # session, user, organisations with counts, birthdays count + rows, inactive count + rows
-    "parties:reminders": Case(expect=OFFICE, budget=("park_admin", 7)),
+    # session, user, organisations, member counts grouped by organisation, birthdays count + rows,
+    # inactive count + rows
+    "parties:reminders": Case(expect=OFFICE, budget=("park_admin", 8)),
     "parties:import_members": Case(expect=OFFICE, budget=("park_admin", 2)),
     "parties:import_members_template": Case(expect=OFFICE, budget=("park_admin", 2)),
     "parties:import_members_confirm": Case(

@@ -61,13 +61,14 @@ def test_other_roles_get_no_party_cards(client, ian, nobody):
 
 
 @pytest.mark.parametrize("n", [5, 50])
-@pytest.mark.parametrize("persona, queries", [("alice", 5), ("sam", 6)])
+@pytest.mark.parametrize("persona, queries", [("alice", 4), ("sam", 5)])
 def test_party_cards_query_count_is_constant(request, tree, grow_tree, django_assert_num_queries, persona, queries, n):
     from parties.dashboard import party_cards
 
     grow_tree(n)
     user = request.getfixturevalue(persona)
-    # tiers, coverage aggregate, member aggregate, instructor aggregate, terms ending (+ the secretary's root path).
+    # tiers with their terms ending, coverage aggregate, member aggregate, instructor aggregate
+    # (+ the secretary's root path).
     # Other apps' cards on the same page are counted by tests/test_query_budgets.py.
     with django_assert_num_queries(queries):
         party_cards(user)
@@ -86,3 +87,26 @@ def test_dashboard_page_query_count_does_not_grow(client, request, tree, grow_tr
             assert client.get(reverse("home")).status_code == 200
         counts.append(len(ctx.captured_queries))
     assert counts[0] == counts[1]
+
+
+def test_terms_ending_card_counts_ended_and_ending_terms(client, alice, sam, tree):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from parties.models import Organisation
+
+    today = timezone.localdate()
+    Organisation.objects.update(term_end=today + timedelta(days=3650))
+    Organisation.objects.filter(pk=tree["b1"].pk).update(term_end=today - timedelta(days=1))  # ended
+    Organisation.objects.filter(pk=tree["g1"].pk).update(term_end=today + timedelta(days=30))  # ending
+    Organisation.objects.filter(pk=tree["root"].pk).update(term_end=None)
+
+    def terms(user):
+        client.force_login(user)
+        return next(c for c in _cards(client).values() if c.url == reverse("parties:reminders")).value
+
+    assert terms(alice) == 2
+    assert terms(sam) == 2  # both inside sam's subtree (综合党委一 and 传化公路港党支部)
+    Organisation.objects.filter(pk=tree["g1"].pk).update(term_end=today + timedelta(days=3650))
+    assert terms(alice) == 1

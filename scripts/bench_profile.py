@@ -1,0 +1,105 @@
+"""Deterministic evidence for one or more bench pages: each SQL query with its time, and the request's time.
+
+Runs in-process with Django's test client against the benchmark database and the production settings
+(DEBUG off, cached templates), after `make bench` has built the data and the bench accounts:
+
+    .venv/bin/python scripts/bench_profile.py "home dashboard" "org coverage"      # queries + mean ms
+    .venv/bin/python scripts/bench_profile.py --rounds 50 --compare                # all pages vs the bare page
+    .venv/bin/python scripts/bench_profile.py --cprofile "reminders"               # + cProfile, top 30
+
+`--compare` times the pages round-robin with the bare page (same noise for all), so the ratio bare ms ÷ page ms
+approximates the req/s ratio of the load test on a quieter machine.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "scripts"))
+
+import bench_pages  # noqa: E402
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("pages", nargs="*")
+    parser.add_argument("--rounds", type=int, default=20)
+    parser.add_argument("--compare", action="store_true", help="round-robin timing against the bare page")
+    parser.add_argument("--cprofile", action="store_true")
+    parser.add_argument("--quiet-sql", action="store_true", help="no per-query listing")
+    args = parser.parse_args()
+    url = os.environ.get("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/portal_bench")
+    os.environ.update(
+        DJANGO_SETTINGS_MODULE="parkportal.settings",
+        DATABASE_URL=url,
+        DEBUG="0",
+        SECRET_KEY="bench-profile",
+        ALLOWED_HOSTS="127.0.0.1",
+        SECURE_SSL_REDIRECT="0",
+        DB_CONN_MAX_AGE="60",
+        BENCHMARK_PAGE_ENABLED="1",
+        STATIC_ROOT=str(ROOT / "var" / "bench-static"),
+        REQUEST_LOG_LEVEL="WARNING",
+    )
+    os.chdir(ROOT)
+    import django
+
+    django.setup()
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+
+    from parkportal.models import User
+
+    pages = [p for p in bench_pages.by_name(args.pages) if p.method == "GET"]
+    clients = {}
+    for page in pages:
+        client = Client(HTTP_HOST="127.0.0.1")
+        if page.role:
+            client.force_login(User.objects.get(username=f"bench-{page.role}"))
+        path = page.path() if callable(page.path) else page.path
+        clients[page.name] = (client, path)
+        client.get(path)  # warm
+        with CaptureQueriesContext(connection) as queries:
+            t0 = time.perf_counter()
+            response = client.get(path)
+            ms = (time.perf_counter() - t0) * 1000
+        sql_ms = sum(float(q["time"]) for q in queries.captured_queries) * 1000
+        print(f"\n== {page.name} {path} -> {response.status_code}, {len(queries)} queries, "
+              f"{sql_ms:.1f} ms SQL of {ms:.1f} ms, {len(response.content) / 1024:.0f} KB")  # fmt: skip
+        if not args.quiet_sql:
+            for q in queries.captured_queries:
+                print(f"  {float(q['time']) * 1000:7.2f} ms  {q['sql'][:220]}")
+        if args.cprofile:
+            import cProfile
+            import pstats
+
+            prof = cProfile.Profile()
+            prof.enable()
+            for _ in range(args.rounds):
+                client.get(path)
+            prof.disable()
+            pstats.Stats(prof).sort_stats(os.environ.get("SORT", "tottime")).print_stats(int(os.environ.get("TOP", 25)))
+    if args.compare:
+        times: dict[str, list[float]] = {name: [] for name in clients}
+        for _ in range(args.rounds):
+            for name, (client, path) in clients.items():
+                t0 = time.perf_counter()
+                client.get(path)
+                times[name].append(time.perf_counter() - t0)
+        bare = statistics.median(times["bare"])
+        print(f"\n{'page':40} {'median ms':>10} {'bare/page':>10}")
+        for name, values in times.items():
+            med = statistics.median(values)
+            print(f"{name:40} {med * 1000:10.1f} {bare / med:10.2f}")
+
+
+if __name__ == "__main__":
+    main()
