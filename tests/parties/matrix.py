@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from parties.models import CoverageStatus, Enterprise, EnterpriseKind
 from tests.matrix import Case
 from tests.parties.conftest import grow as grow_tree
 
@@ -17,6 +18,17 @@ def build(world: dict) -> None:
     tree["ins1"].user = users["instructor"]
     tree["ins1"].save()
     world["parties_org"] = tree["b1"]  # inside the secretary's subtree
+    # One enterprise that should have an organisation and has none, so the coverage page's list is
+    # never empty (an empty page skips its row query, which would look like growth in the budgets).
+    Enterprise.objects.create(
+        park=world["park"],
+        name="未建组织企业",
+        kind=EnterpriseKind.SECONDARY,
+        platform=tree["e1"],
+        member_count=5,
+        coverage=CoverageStatus.NONE,
+        no_coverage_reason="筹建中",
+    )
 
 
 def grow(world: dict, n: int) -> None:
