@@ -15,6 +15,8 @@ from parties.models import Enterprise
 
 ID_RE = re.compile(r"^(\d{15}|\d{17}[\dXx])$")
 MAX_ATTACHMENTS = 10
+MAX_RESPONDENT_MATCHES = 10
+NOT_REGISTERED = "none"
 
 
 class DateInput(forms.DateInput):
@@ -51,6 +53,9 @@ class VersionMixin(forms.Form):
 
 class CaseIntakeForm(forms.ModelForm):
     submit_token = forms.UUIDField(widget=forms.HiddenInput)
+    # The respondent is typed, not picked from a <select> of every enterprise (thousands in a large park):
+    # the server resolves the name; when several enterprises match, the form comes back with them to pick.
+    respondent_pick = forms.CharField(required=False, max_length=20, widget=forms.HiddenInput)
     files = MultipleFileField(
         label=_("Attachments"),
         required=False,
@@ -65,7 +70,6 @@ class CaseIntakeForm(forms.ModelForm):
             "received_at",
             "matter",
             "reasons",
-            "respondent_enterprise",
             "respondent_name",
             "respondent_contact",
             "dispute_type",
@@ -86,7 +90,10 @@ class CaseIntakeForm(forms.ModelForm):
         help_texts = {
             "reasons": _("Required for an oral application: the reasons the applicant gave, as stated."),
             "received_at": _("When the application was received (for an oral one, when it was made)."),
-            "respondent_name": _("If the respondent is not in the register (a person, or an outside company)."),
+            "respondent_name": _(
+                "Type the enterprise's name (or part of it): it is looked up in this park's register. A person or an "
+                "outside company not in the register is kept as written."
+            ),
             "harm_known_on": _(
                 "When the worker knew of the harm: the one-year limitation period for arbitration runs from then."
             ),
@@ -99,8 +106,9 @@ class CaseIntakeForm(forms.ModelForm):
             MediationBody.objects.visible_to(user).filter(active=True).order_by("-kind", "name")
         )
         self.fields["body"].empty_label = None
-        self.fields["respondent_enterprise"].queryset = Enterprise.objects.filter(park_id=user.park_id).order_by("name")
-        self.fields["respondent_enterprise"].required = False
+        self.fields["respondent_name"].label = _("Respondent")
+        self.respondent_matches: list[Enterprise] = []
+        self.respondent_more = False
         self.fields["amount_claimed"].widget.attrs.update({"min": "0", "step": "0.01", "inputmode": "decimal"})
         for name in ("matter", "respondent_name", "respondent_contact"):
             self.fields[name].widget.attrs["maxlength"] = self.fields[name].max_length
@@ -130,10 +138,63 @@ class CaseIntakeForm(forms.ModelForm):
             cleaned.append((clean_attachment(upload), upload.name))
         return cleaned
 
+    def _park_enterprises(self):
+        return Enterprise.objects.filter(park_id=self.user.park_id)
+
+    def _resolve_respondent(self, data: dict) -> None:
+        """Turn the typed respondent into a registered enterprise of the user's park, or keep it as written.
+
+        A pick from the offered matches wins; else one exact name links directly; else names containing the
+        text are offered to choose from (an error on the field, so nothing is saved yet); no match: free text.
+        """
+        name = (data.get("respondent_name") or "").strip()
+        pick = (data.get("respondent_pick") or "").strip()
+        data["respondent_enterprise"] = None
+        if pick and pick != NOT_REGISTERED:
+            enterprise = (
+                self._park_enterprises().filter(pk=int(pick)).first()
+                if pick.isascii() and pick.isdigit() and int(pick) < 2**31
+                else None
+            )
+            if enterprise is None:
+                self.add_error(
+                    "respondent_name", _("Choose one of the enterprises listed, or keep the name as written.")
+                )
+                return
+            data["respondent_enterprise"] = enterprise
+            data["respondent_name"] = ""
+            self.respondent_matches = [enterprise]  # shown again, checked, if another field sends the form back
+            return
+        if not name:
+            if "respondent_name" not in self.errors:
+                self.add_error(
+                    "respondent_name", _("Write the respondent's name (an enterprise of the register or anyone else).")
+                )
+            return
+        if pick == NOT_REGISTERED:
+            return
+        exact = list(self._park_enterprises().filter(name__iexact=name).order_by("pk")[:2])
+        if len(exact) == 1:
+            data["respondent_enterprise"] = exact[0]
+            data["respondent_name"] = ""
+            return
+        candidates = exact or self._park_enterprises().filter(name__icontains=name).order_by("name", "pk")
+        matches = list(candidates[: MAX_RESPONDENT_MATCHES + 1])
+        if not matches:
+            return  # not in the register: a person or an outside company, kept as written
+        self.respondent_more = len(matches) > MAX_RESPONDENT_MATCHES
+        self.respondent_matches = matches[:MAX_RESPONDENT_MATCHES]
+        if self.respondent_more:
+            message = _(
+                "Many enterprises in the register contain this name: choose one below or type more of the name."
+            )
+        else:
+            message = _("Enterprises in the register match this name: choose one below, or keep the name as written.")
+        self.add_error("respondent_name", message)
+
     def clean(self):
         data = super().clean()
-        if not data.get("respondent_enterprise") and not (data.get("respondent_name") or "").strip():
-            self.add_error("respondent_name", _("Choose the respondent from the register or write its name."))
+        self._resolve_respondent(data)
         if data.get("intake") == Intake.ORAL and not (data.get("reasons") or "").strip():
             self.add_error("reasons", _("For an oral application, record the reasons the applicant gave."))
         return data
@@ -141,6 +202,7 @@ class CaseIntakeForm(forms.ModelForm):
     def case_fields(self) -> dict:
         data = self.cleaned_data
         fields = {name: data.get(name) for name in self.Meta.fields if name != "body"}
+        fields["respondent_enterprise"] = data.get("respondent_enterprise")
         fields["received_on"] = timezone.localtime(data["received_at"]).date()
         for name in ("matter", "reasons", "respondent_name", "respondent_contact", "facts", "requests"):
             fields[name] = (fields[name] or "").strip()

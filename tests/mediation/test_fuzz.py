@@ -24,7 +24,7 @@ FIELDS = [
     "received_at",
     "matter",
     "reasons",
-    "respondent_enterprise",
+    "respondent_pick",
     "respondent_name",
     "dispute_type",
     "amount_claimed",

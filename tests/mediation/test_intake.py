@@ -26,7 +26,7 @@ def form_data(room, **overrides) -> dict:
         "received_at": timezone.localtime().strftime("%Y-%m-%dT%H:%M"),
         "matter": "拖欠两个月工资",
         "reasons": "老板说资金紧张，一直拖着不发",
-        "respondent_enterprise": "",
+        "respondent_pick": "",
         "respondent_name": "成都某某货运有限公司",
         "respondent_contact": "",
         "dispute_type": "wages",
