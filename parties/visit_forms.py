@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import uuid
+
 from django import forms
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -81,6 +83,8 @@ class VisitForm(forms.ModelForm):
         self.fields["kind"].choices = VisitKind.choices
         self.fields["people_met"].help_text = _("e.g. 王经理 (general manager), 李书记")
         self.existing_photos = list(existing_photos)
+        if self.instance.pk is None:
+            self.fields["submit_token"] = forms.UUIDField(widget=forms.HiddenInput, required=False, initial=uuid.uuid4)
         if self.existing_photos:
             self.fields["remove_photos"] = forms.TypedMultipleChoiceField(
                 label=_("Remove photos"),

@@ -8,12 +8,13 @@ photo is reported next to its field before anything is written).
 from __future__ import annotations
 
 import importlib
+import uuid
 from collections.abc import Callable, Sequence
 from datetime import date, datetime, timedelta
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -107,8 +108,13 @@ def visit_create(
     summary: str,
     problems: Sequence[dict] = (),
     photos: Sequence[CleanImage] = (),
+    submit_token: uuid.UUID | None = None,
 ) -> Visit:
-    """Log a visit with its problems and photos, all or nothing. Only an instructor logs visits."""
+    """Log a visit with its problems and photos, all or nothing. Only an instructor logs visits.
+
+    The same `submit_token` (one per form shown) returns the visit it already logged, so a double tap
+    or a resubmission logs the visit once, also when both requests arrive together.
+    """
     instructor = instructor_of(user)
     if instructor is None:
         raise PermissionDenied
@@ -117,16 +123,29 @@ def visit_create(
     if len(photos) > max_photos():
         raise ValidationError(_("At most %(n)d photos per visit.") % {"n": max_photos()})
     _check_date(date)
-    visit = Visit.objects.create(
-        park_id=user.park_id,
-        enterprise=enterprise,
-        instructor=instructor,
-        author=user,
-        date=date,
-        kind=kind,
-        people_met=people_met.strip(),
-        summary=summary.strip(),
-    )
+    if submit_token is not None:
+        logged = Visit.objects.filter(submit_token=submit_token, author=user).first()
+        if logged is not None:
+            return logged
+    try:
+        with transaction.atomic():
+            visit = Visit.objects.create(
+                park_id=user.park_id,
+                enterprise=enterprise,
+                instructor=instructor,
+                author=user,
+                date=date,
+                kind=kind,
+                people_met=people_met.strip(),
+                summary=summary.strip(),
+                submit_token=submit_token,
+            )
+    except IntegrityError:
+        # The twin request committed first (the unique token waited for it): return its visit.
+        logged = Visit.objects.filter(submit_token=submit_token, author=user).first()
+        if logged is None:
+            raise
+        return logged
     rows = []
     for data in problems:
         fields = _problem_fields(data, date)

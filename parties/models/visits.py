@@ -57,6 +57,8 @@ class Visit(models.Model):
     summary = models.TextField(_("what was done"), max_length=4000)
     created_at = models.DateTimeField(_("logged at"), default=timezone.now, editable=False)
     updated_at = models.DateTimeField(_("last changed"), auto_now=True)
+    # One per form shown: a double tap or a resubmission on a slow connection logs the visit once.
+    submit_token = models.UUIDField(null=True, blank=True, editable=False)
 
     objects = VisitQuerySet.as_manager()
 
@@ -68,6 +70,7 @@ class Visit(models.Model):
             models.CheckConstraint(condition=Q(kind__in=VisitKind.values), name="visit_kind_valid"),
             models.CheckConstraint(condition=~Q(summary=""), name="visit_summary_not_empty"),
             models.CheckConstraint(condition=~Q(people_met=""), name="visit_people_met_not_empty"),
+            models.UniqueConstraint(fields=["submit_token"], name="visit_submit_once"),
         ]
         indexes = [
             models.Index(fields=["park", "-date", "-id"], name="visit_park_date"),

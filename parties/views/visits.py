@@ -113,6 +113,7 @@ def visit_new(request: HttpRequest) -> HttpResponse:
                     summary=data["summary"],
                     problems=[r for r in problems.rows() if not r["delete"]],
                     photos=data["new_photos"],
+                    submit_token=data.get("submit_token"),
                 )
             except ValidationError as exc:
                 form.add_error(None, exc)

@@ -68,3 +68,31 @@ def test_two_edits_at_once_both_land_and_both_are_in_the_history(ian, alice, tre
     assert (visit.summary, visit.people_met) == ("补充了会议记录检查情况。", "王经理、工会主席")
     fields = sorted(c["field"] for r in VisitRevision.objects.filter(visit=visit) for c in r.changes)
     assert fields == ["people_met", "summary"]
+
+
+def test_the_same_visit_form_sent_twice_at_once_logs_one_visit(ian, tree):
+    import uuid
+
+    from django.utils import timezone
+
+    from parties.models import Visit
+    from parties.visit_services import visit_create
+
+    token = uuid.uuid4()
+
+    def log():
+        visit_create(
+            user=ian,
+            enterprise=tree["e1"],
+            date=timezone.localdate(),
+            kind="org_life",
+            people_met="王经理",
+            summary="指导组织生活会。",
+            problems=[{"description": "欠薪", "state": "open"}],
+            submit_token=token,
+        )
+
+    errors = _run_together(log, log, log)
+    assert errors == []
+    assert Visit.objects.count() == 1
+    assert Visit.objects.get().problems.count() == 1

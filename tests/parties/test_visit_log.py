@@ -194,3 +194,16 @@ def test_garbage_input_never_answers_500(client, ian, tree):
     response = client.post(reverse("parties:visit_new"), data, **EN)
     assert response.status_code == 200
     assert not Visit.objects.exists()
+
+
+def test_a_double_submitted_visit_is_logged_once(client, ian, tree):
+    client.force_login(ian)
+    html = client.get(reverse("parties:visit_new") + f"?enterprise={tree['e1'].pk}").content.decode()
+    token = re.search(r'name="submit_token" value="([0-9a-f-]{36})"', html).group(1)
+    data = _post_data(tree["e1"], submit_token=token)
+    first = client.post(reverse("parties:visit_new"), data)
+    second = client.post(reverse("parties:visit_new"), data)
+    assert first.status_code == second.status_code == 302
+    assert first["Location"] == second["Location"]
+    assert Visit.objects.count() == 1
+    assert VisitProblem.objects.count() == 1
