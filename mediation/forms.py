@@ -300,7 +300,7 @@ class AgreementForm(VersionMixin, forms.ModelForm):
         return data
 
 
-class InstalmentForm(forms.ModelForm):
+class InstalmentForm(VersionMixin, forms.ModelForm):
     class Meta:
         model = Instalment
         fields = ["amount", "due_on", "paid_on", "note"]

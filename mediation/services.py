@@ -212,9 +212,17 @@ def agreement_record(
 
 @transaction.atomic
 def instalment_add(
-    *, case: Case, user, amount: Decimal, due_on: date | None = None, paid_on: date | None = None, note: str = ""
+    *,
+    case: Case,
+    user,
+    amount: Decimal,
+    due_on: date | None = None,
+    paid_on: date | None = None,
+    note: str = "",
+    version: int | None = None,
 ) -> Instalment:
-    locked = Case.objects.select_for_update().get(pk=case.pk)
+    """Record an instalment. The case version the form was shown with makes a double submit record it once."""
+    locked = _lock(case, version)
     try:
         agreement = locked.agreement
     except Agreement.DoesNotExist:
@@ -228,6 +236,8 @@ def instalment_add(
     instalment = Instalment.objects.create(
         agreement=agreement, amount=amount, due_on=due_on, paid_on=paid_on, note=note, recorded_by=user
     )
+    Case.objects.filter(pk=locked.pk).update(version=locked.version + 1)
+    case.version = locked.version + 1
     if paid_on:
         text = _("Paid %(amount)s yuan on %(date)s") % {"amount": amount, "date": paid_on}
     else:

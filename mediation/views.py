@@ -167,7 +167,9 @@ def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "agreement_form": AgreementForm(initial={"version": case.version, "facts_in_dispute": case.facts})
         if Status.AGREEMENT in moves
         else None,
-        "instalment_form": InstalmentForm() if agreement and case.status in (Status.AGREEMENT, Status.CLOSED) else None,
+        "instalment_form": InstalmentForm(initial={"version": case.version})
+        if agreement and case.status in (Status.AGREEMENT, Status.CLOSED)
+        else None,
         "pay_form": PayForm(initial={"paid_on": timezone.localdate()}),
     }
     return render(request, "mediation/case_detail.html", context)

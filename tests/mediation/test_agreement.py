@@ -79,3 +79,16 @@ def test_performed_agreement_does_not_warn(client, mabel, room):
     Instalment.objects.create(agreement=agreement, amount=Decimal("12000"), paid_on=timezone.localdate())
     client.force_login(mabel)
     assert "not-performed" not in client.get(reverse("mediation:case_detail", args=[case.pk])).content.decode()
+
+
+def test_a_double_submitted_payment_is_recorded_once(client, mabel, room):
+    case = make_case(room, status="agreement")
+    _agreement(case, mabel, perform_by=timezone.localdate() + timedelta(days=30))
+    client.force_login(mabel)
+    html = client.get(reverse("mediation:case_detail", kwargs={"pk": case.pk})).content.decode()
+    assert f'name="version" value="{case.version}"' in html
+    data = {"version": case.version, "amount": "6000", "paid_on": timezone.localdate().isoformat()}
+    url = reverse("mediation:instalment_add", kwargs={"pk": case.pk})
+    assert client.post(url, data).status_code == 302
+    client.post(url, data)  # the same form again: the case moved on, so it is told and nothing is added
+    assert Instalment.objects.filter(agreement__case=case).count() == 1

@@ -65,7 +65,7 @@ ACTIONS = [
         "mediation:agreement_add",
         ["version", "facts_in_dispute", "terms", "performance", "perform_by", "amount", "signed_on"],
     ),
-    ("mediation:instalment_add", ["amount", "due_on", "paid_on", "note"]),
+    ("mediation:instalment_add", ["version", "amount", "due_on", "paid_on", "note"]),
 ]
 
 
