@@ -583,6 +583,8 @@ def main() -> None:
     skipped: list[dict] = []
     for page in list(pages):
         try:
+            if page.reset:
+                page.reset()
             path, context = resolve(page)
             queries, status = count_queries(page, path, context, args.users)
         except Exception as exc:  # noqa: BLE001 - a broken declaration must not stop the other pages
