@@ -36,11 +36,16 @@ class PageUser(FastHttpUser):
 
     def on_start(self) -> None:
         self.n = 0
-        number = next(_user_numbers)
-        account = CONFIG["accounts"][number % len(CONFIG["accounts"])]
+        self.number = next(_user_numbers)
+        self.base_headers = {"Accept-Language": "zh-hans", **PAGE.headers}
+        self._use_account(self.number)
+
+    def _use_account(self, i: int) -> None:
+        """Request headers and ctx for the account of global request number i (the user's number if no rotate)."""
+        account = CONFIG["accounts"][i % len(CONFIG["accounts"])]
         self.csrf = account["csrf"]
-        self.ctx = dict(CONFIG.get("context") or {}, user=number, account=account["account"])
-        self.headers = {"Accept-Language": "zh-hans", **PAGE.headers}
+        self.ctx = dict(CONFIG.get("context") or {}, user=self.number, account=account["account"], i=i)
+        self.headers = dict(self.base_headers)
         if account["cookie"]:
             self.headers["Cookie"] = account["cookie"]
         if PAGE.method == "POST":
@@ -49,11 +54,14 @@ class PageUser(FastHttpUser):
     @task
     def hit(self) -> None:
         expect = tuple(CONFIG["expect"])
+        if PAGE.rotate:
+            self._use_account(self.number + self.n * CONFIG["users"])
+        path = PAGE.request_path(self.ctx) if PAGE.request_path else CONFIG["path"]
         if PAGE.method == "POST":
             body = dict(PAGE.data(self.n, self.ctx) if PAGE.data else {})
             body.setdefault("csrfmiddlewaretoken", self.csrf)
             request = self.client.post(
-                CONFIG["path"],
+                path,
                 data=body,
                 headers=self.headers,
                 allow_redirects=False,
@@ -62,7 +70,7 @@ class PageUser(FastHttpUser):
             )
         else:
             request = self.client.get(
-                CONFIG["path"], headers=self.headers, allow_redirects=False, catch_response=True, name=PAGE.name
+                path, headers=self.headers, allow_redirects=False, catch_response=True, name=PAGE.name
             )
         self.n += 1
         with request as response:

@@ -19,7 +19,17 @@ Fields:
 - accounts: how many different signed-in accounts of the role share the load (simulated user k uses account
   k mod n). Only drivers have more than one (`bench-driver`, `bench-driver-2`, …): for POSTs that one person can
   do once (a registration, a check-in), give each simulated user its own driver. `ctx["account"]` is the
-  account's username, for the data factory.
+  account's username, for the data factory. Up to 20 accounts sign in through the form; more get their
+  sessions made directly in the database by scripts/bench.py (allauth's sign-in rate limit).
+- rotate: each request goes out as the NEXT account (request n of simulated user u uses account
+  (u + n × users) mod accounts), so every request of a do-once POST comes from a driver who has not done it yet
+  until all accounts are used; `ctx["i"]` is that global request number u + n × users.
+- request_path: `(ctx) -> str`, the path of each request, built in the load generator (without Django) from
+  `ctx` (e.g. the next site of `ctx["tokens"]` once every account has checked in at the previous one). The
+  query pass and the page weight use `path`.
+- reset: `() -> None`, run once with Django before the page's query pass, so that a do-once POST writes again
+  on a second run against the same database (ages the bench drivers' check-ins out of the window, deletes
+  their registrations). Touches only the bench accounts' rows.
 """
 
 from __future__ import annotations
@@ -50,6 +60,9 @@ class Page:
     driver: bool = False
     headers: dict = field(default_factory=dict)
     accounts: int = 1
+    rotate: bool = False
+    request_path: Callable[[dict], str] | None = None
+    reset: Callable[[], None] | None = None
 
     @property
     def goal_ratio(self) -> float:
@@ -73,10 +86,95 @@ def _large_park():
     return Park.objects.get(name="大型物流园区（基准）")
 
 
-# Example for the lead:
-# def _busiest_site_token() -> str:
-#     from drivers_home.models import Site
-#     return Site.objects.filter(park=_large_park()).order_by("pk").values_list("token", flat=True).first()
+def _bench_user(username: str):
+    from parkportal.models import User
+
+    return User.objects.get(username=username)
+
+
+def _site_tokens() -> list[str]:
+    from drivers_home.models import Site
+
+    return list(Site.objects.filter(park=_large_park(), active=True).order_by("pk").values_list("token", flat=True))
+
+
+def _desk_site_id() -> int:
+    from drivers_home.models import Site
+
+    return Site.objects.visible_to(_bench_user("bench-desk")).order_by("name", "pk").values_list("pk", flat=True)[0]
+
+
+def _year_query() -> str:
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    today = timezone.localdate()
+    return f"start={today - timedelta(days=364):%Y-%m-%d}&end={today:%Y-%m-%d}"
+
+
+def _open_event_ids(n: int = 8) -> list[int]:
+    """Events a driver can register for now: published, registration open, no capacity limit first."""
+    from django.db.models import F, Q
+    from django.utils import timezone
+
+    from activities.models import Event
+
+    now = timezone.now()
+    qs = (
+        Event.objects.visible_to(_bench_user("bench-driver"))
+        .filter(status="published", starts_at__gt=now + timezone.timedelta(hours=1))
+        .filter(Q(registration_opens__isnull=True) | Q(registration_opens__lte=now))
+        .filter(Q(registration_closes__isnull=True) | Q(registration_closes__gt=now + timezone.timedelta(hours=1)))
+        .order_by(F("capacity").desc(nulls_first=True), "starts_at", "pk")
+    )
+    ids = list(qs.values_list("pk", flat=True)[:n])
+    if not ids:
+        raise LookupError("no event open for registration in the large park")
+    return ids
+
+
+def _bench_driver_ticket() -> str:
+    """bench-driver's ticket: registers him for an open event if he has none yet (once, in the harness)."""
+    from activities.models import Event, Registration
+    from activities.services import registration_create
+
+    user = _bench_user("bench-driver")
+    reg = Registration.objects.filter(user=user).order_by("-pk").first()
+    if reg is None:
+        reg, _created = registration_create(event=Event.objects.get(pk=_open_event_ids(1)[0]), user=user)
+    return reg.ticket_code
+
+
+def _age_bench_checkins() -> None:
+    """Move the bench drivers' check-ins of the last window back by a window: a rerun's check-ins are new again.
+
+    The daily summaries keep their counts (a shift of 2 hours can move a few across an hour or a midnight: the
+    benchmark database only)."""
+    from django.conf import settings
+    from django.db.models import F
+    from django.utils import timezone
+
+    from drivers_home.models import CheckIn
+
+    window = settings.PORTAL_RULES["CHECKIN_WINDOW"]
+    shift = window + timezone.timedelta(minutes=5)
+    CheckIn.objects.filter(driver__username__startswith="bench-driver", created__gt=timezone.now() - shift).update(
+        created=F("created") - shift
+    )
+
+
+def _forget_bench_registrations() -> None:
+    """Delete the registrations of bench-driver-2 … (bench-driver keeps his, the ticket page shows it)."""
+    from activities.models import Registration
+
+    Registration.objects.filter(user__username__startswith="bench-driver-").delete()
+
+
+#: Drivers sharing the do-once POSTs: with 2 sites, 2,000 drivers give 4,000 real check-ins before any repeat
+#: (a 4 + 15 s run sent ≈ 2,300 at 120 req/s here; with 1,000 drivers ≈ 14 % were repeats); registrations:
+#: 2,000 × 8 events.
+MANY_DRIVERS = 2000
 
 
 #: The bare page: the ceiling every ratio is measured against. It must stay first.
@@ -98,28 +196,71 @@ PAGES: list[Page] = [
     Page("reminders (secretary)", "secretary", "/org/reminders/"),
     # The driver's sign-in page (phone + SMS code): anonymous, and one of the driver's pages for page weight.
     Page("sign-in", None, "/accounts/login/", driver=True, headers={"User-Agent": PHONE_UA}),
-    # -- TODO(lead, after merge): uncomment and fix the paths/ids as the apps land ------------------------------
-    # parties (visits app):
-    # Page("my enterprises", "instructor", "/org/my-enterprises/"),
-    # Page("visits list", "instructor", "/org/visits/"),
-    # drivers_home:
-    # Page("check-in POST", "driver", lambda: f"/home/checkin/{_busiest_site_token()}/", method="POST",
-    #      data=lambda n, ctx: {...}, driver=True, headers={"User-Agent": PHONE_UA}),
-    # Page("site check-in page", "driver", lambda: f"/home/checkin/{_busiest_site_token()}/", driver=True,
-    #      headers={"User-Agent": PHONE_UA}),
-    # Page("site today", "desk", "/home/today/"),
-    # Page("traffic statistics (year)", "park_admin", "/home/stats/?period=year"),
-    # activities:
-    # Page("event list (phone)", "driver", "/events/", driver=True, headers={"User-Agent": PHONE_UA}),
-    # Page("event page", "driver", lambda: f"/events/{_open_event_id()}/", driver=True,
-    #      headers={"User-Agent": PHONE_UA}),
-    # Page("registration POST", "driver", lambda: f"/events/{_open_event_id()}/register/", method="POST",
-    #      data=lambda n, ctx: {...}),
-    # Page("ticket", "driver", lambda: f"/events/tickets/{_bench_driver_ticket_id()}/", driver=True,
-    #      headers={"User-Agent": PHONE_UA}),
-    # mediation:
-    # Page("case list", "mediator", "/mediation/cases/"),
-    # Page("mediation statistics", "park_admin", "/mediation/stats/"),
+    # -- parties: the instructor's pages ----------------------------------------------------------------------
+    Page("my enterprises", "instructor", "/org/my-enterprises/"),
+    Page("visits list", "instructor", "/org/visits/"),
+    # -- drivers_home -------------------------------------------------------------------------------------------
+    # The poster's page (GET) and the check-in (POST). Every request of the POST is a real check-in: it comes
+    # from the next of 1,000 drivers (each with a profile), and once all have checked in at a site, at the next
+    # site, so the 2-hour idempotency window does not turn it into a no-op.
+    Page(
+        "site check-in page",
+        "driver",
+        lambda: f"/home/s/{_site_tokens()[0]}/",
+        driver=True,
+        headers={"User-Agent": PHONE_UA},
+    ),
+    Page(
+        "check-in POST",
+        "driver",
+        lambda: f"/home/s/{_site_tokens()[0]}/checkin/",
+        method="POST",
+        expect=(302,),
+        accounts=MANY_DRIVERS,
+        rotate=True,
+        context=lambda: {"tokens": _site_tokens(), "accounts": MANY_DRIVERS},
+        request_path=lambda ctx: (
+            f"/home/s/{ctx['tokens'][(ctx['i'] // ctx['accounts']) % len(ctx['tokens'])]}/checkin/"
+        ),
+        reset=_age_bench_checkins,
+        headers={"User-Agent": PHONE_UA},
+    ),
+    Page("site today (desk)", "desk", lambda: f"/home/desk/{_desk_site_id()}/"),
+    Page("traffic statistics (year)", "park_admin", lambda: f"/home/traffic/?{_year_query()}"),
+    # -- activities ---------------------------------------------------------------------------------------------
+    Page("event list (phone)", "driver", "/events/", driver=True, headers={"User-Agent": PHONE_UA}),
+    Page(
+        "event page",
+        "driver",
+        lambda: f"/events/{_open_event_ids(1)[0]}/",
+        driver=True,
+        headers={"User-Agent": PHONE_UA},
+    ),
+    Page(
+        "registration POST",
+        "driver",
+        lambda: f"/events/{_open_event_ids(1)[0]}/register/",
+        method="POST",
+        expect=(302,),
+        accounts=MANY_DRIVERS,
+        rotate=True,
+        context=lambda: {"events": _open_event_ids(8), "accounts": MANY_DRIVERS},
+        request_path=lambda ctx: (
+            f"/events/{ctx['events'][(ctx['i'] // ctx['accounts']) % len(ctx['events'])]}/register/"
+        ),
+        reset=_forget_bench_registrations,
+        headers={"User-Agent": PHONE_UA},
+    ),
+    Page(
+        "ticket",
+        "driver",
+        lambda: f"/events/tickets/{_bench_driver_ticket()}/",
+        driver=True,
+        headers={"User-Agent": PHONE_UA},
+    ),
+    # -- mediation ----------------------------------------------------------------------------------------------
+    Page("case list", "mediator", "/mediation/"),
+    Page("mediation statistics", "park_admin", "/mediation/statistics/"),
 ]
 
 

@@ -41,3 +41,16 @@ def test_extra_drivers_each_with_their_own_phone(park, tree):
     drivers = User.objects.filter(username__startswith="bench-driver").order_by("username")
     assert [d.username for d in drivers] == ["bench-driver", "bench-driver-2", "bench-driver-3"]
     assert len({d.phone for d in drivers}) == 3 and all(d.role == Role.DRIVER for d in drivers)
+
+
+@pytest.mark.django_db
+def test_drivers_can_check_in_and_the_mediator_sees_a_body(park, tree):
+    from drivers_home.models import DriverProfile
+    from mediation.models import MediationBody
+
+    body = MediationBody.objects.create(park=park, name="商友之家")
+    call_command("bench_accounts", park=park.name, drivers=3, stdout=io.StringIO())
+    call_command("bench_accounts", park=park.name, drivers=3, stdout=io.StringIO())  # again: nothing new
+    # A driver checks in only with a profile: every bench driver has exactly one.
+    assert DriverProfile.objects.filter(user__username__startswith="bench-driver").count() == 3
+    assert list(body.mediators.values_list("username", flat=True)) == ["bench-mediator"]
