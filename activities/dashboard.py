@@ -6,7 +6,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from activities.models import Event, Registration
-from parkportal.registry import Card, NavItem, register_cards, register_nav
+from parkportal.registry import Card, Figures, NavItem, register_cards, register_nav
 from parkportal.roles import Role
 
 OFFICE = (Role.PARK_ADMIN, Role.SECRETARY)
@@ -21,25 +21,31 @@ register_nav(
 
 
 @register_cards
-def event_cards(user) -> list[Card]:
+def event_cards(user, figures: Figures):
     if user.role not in OFFICE:
-        return []
-    # Queries: upcoming published events (1), registrations this month (1).
+        return None
+    # Figures: upcoming published events; registrations this month, and how many of them wait.
     now = timezone.now()
-    upcoming = Event.objects.visible_to(user).filter(status="published", starts_at__gte=now).count()
-    month_start = timezone.localtime(now).replace(day=1, hour=0, minute=0, second=0, microsecond=0)
-    figures = (
-        Registration.objects.visible_to(user)
-        .filter(created__gte=month_start)
-        .aggregate(total=Count("pk"), waiting=Count("pk", filter=Q(status="waiting")))
+    upcoming = figures.aggregate(
+        Event.objects.visible_to(user).filter(status="published", starts_at__gte=now), n=Count("pk")
     )
-    return [
-        Card(title=_("Upcoming events"), value=upcoming, url=reverse("activities:manage"), group="events"),
-        Card(
-            title=_("Registrations this month"),
-            value=figures["total"],
-            note=_("%(n)d waiting") % {"n": figures["waiting"]},
-            url=reverse("activities:manage"),
-            group="events",
-        ),
-    ]
+    month_start = timezone.localtime(now).replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+    registrations = figures.aggregate(
+        Registration.objects.visible_to(user).filter(created__gte=month_start),
+        total=Count("pk"),
+        waiting=Count("pk", filter=Q(status="waiting")),
+    )
+
+    def build() -> list[Card]:
+        return [
+            Card(title=_("Upcoming events"), value=upcoming["n"], url=reverse("activities:manage"), group="events"),
+            Card(
+                title=_("Registrations this month"),
+                value=registrations["total"],
+                note=_("%(n)d waiting") % {"n": registrations["waiting"]},
+                url=reverse("activities:manage"),
+                group="events",
+            ),
+        ]
+
+    return build

@@ -1,12 +1,12 @@
 from __future__ import annotations
 
-from django.db.models import Sum
+from django.db.models import Count, Sum
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from drivers_home.models import DailyStat, DriverProfile, FloatingMemberRequest
-from parkportal.registry import Card, NavItem, register_cards, register_nav
+from parkportal.registry import Card, Figures, NavItem, register_cards, register_nav
 from parkportal.roles import Role
 
 register_nav(
@@ -19,31 +19,47 @@ register_nav(
 
 
 @register_cards
-def drivers_home_cards(user) -> list[Card]:
+def drivers_home_cards(user, figures: Figures):
     today = timezone.localdate()
     if user.role == Role.DRIVER:
-        # Queries: the driver's profile (1).
-        if not DriverProfile.objects.filter(user=user).exists():
-            return [Card(title=_("Your details"), value=_("Fill in"), url=reverse("drivers_home:profile"), tone="warn")]
-        return [Card(title=_("My page"), value="→", url=reverse("drivers_home:me"))]
+        # Figures: whether the driver has filled in his profile.
+        profile = figures.aggregate(DriverProfile.objects.filter(user=user), n=Count("pk"))
+
+        def build_driver() -> list[Card]:
+            if not profile["n"]:
+                return [
+                    Card(title=_("Your details"), value=_("Fill in"), url=reverse("drivers_home:profile"), tone="warn")
+                ]
+            return [Card(title=_("My page"), value="→", url=reverse("drivers_home:me"))]
+
+        return build_driver
     if user.role not in (Role.PARK_ADMIN, Role.SECRETARY, Role.DESK):
-        return []
-    # Queries: today's check-ins from the daily summary (1); waiting floating requests (1, park admin).
-    checkins = (
-        DailyStat.objects.visible_to(user).filter(day=today, kind=DailyStat.Kind.HOUR).aggregate(n=Sum("count"))["n"]
-        or 0
+        return None
+    # Figures: today's check-ins from the daily summary; waiting floating requests (park admin).
+    checkins = figures.aggregate(
+        DailyStat.objects.visible_to(user).filter(day=today, kind=DailyStat.Kind.HOUR), n=Sum("count")
     )
-    url = reverse("drivers_home:desk" if user.role == Role.DESK else "drivers_home:traffic")
-    cards = [Card(title=_("Drivers' home check-ins today"), value=checkins, url=url, group="drivers_home")]
-    if user.role == Role.PARK_ADMIN:
-        waiting = FloatingMemberRequest.objects.visible_to(user).pending().count()
-        cards.append(
-            Card(
-                title=_("Floating members waiting"),
-                value=waiting,
-                url=reverse("drivers_home:floating_list"),
-                tone="warn" if waiting else "",
-                group="drivers_home",
+    waiting = (
+        figures.aggregate(FloatingMemberRequest.objects.visible_to(user).pending(), n=Count("pk"))
+        if user.role == Role.PARK_ADMIN
+        else None
+    )
+
+    def build() -> list[Card]:
+        url = reverse("drivers_home:desk" if user.role == Role.DESK else "drivers_home:traffic")
+        cards = [
+            Card(title=_("Drivers' home check-ins today"), value=checkins["n"] or 0, url=url, group="drivers_home")
+        ]
+        if waiting is not None:
+            cards.append(
+                Card(
+                    title=_("Floating members waiting"),
+                    value=waiting["n"],
+                    url=reverse("drivers_home:floating_list"),
+                    tone="warn" if waiting["n"] else "",
+                    group="drivers_home",
+                )
             )
-        )
-    return cards
+        return cards
+
+    return build

@@ -9,8 +9,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from mediation.models import CLOCK_STATES, FINAL_STATES, Case
-from mediation.stats import committee_share
-from parkportal.registry import Card, NavItem, register_cards, register_nav
+from mediation.stats import committee_share_aggregates, committee_share_queryset, committee_share_rate
+from parkportal.registry import Card, Figures, NavItem, register_cards, register_nav
 from parkportal.roles import Role
 
 register_nav(
@@ -23,35 +23,45 @@ register_nav(
 
 
 @register_cards
-def mediation_cards(user) -> list[Card]:
+def mediation_cards(user, figures: Figures):
     if user.role not in (Role.MEDIATOR, Role.PARK_ADMIN, Role.SECRETARY):
-        return []
-    # Queries: open/overdue counts (1); for park administrators the committee share (1).
+        return None
+    # Figures: open/overdue counts; for park administrators the committee share.
     limit = timezone.localdate() - timedelta(days=settings.PORTAL_RULES["MEDIATION_DAYS"])
-    counts = Case.objects.visible_to(user).aggregate(
+    counts = figures.aggregate(
+        Case.objects.visible_to(user),
         open=Count("pk", filter=~Q(status__in=FINAL_STATES)),
         overdue=Count("pk", filter=Q(status__in=CLOCK_STATES, received_on__lt=limit)),
     )
-    url = reverse("mediation:statistics") if user.role == Role.SECRETARY else reverse("mediation:case_list")
-    cards = [
-        Card(title=_("Open mediation cases"), value=counts["open"], url=url, group="mediation"),
-        Card(
-            title=_("Cases past the 15-day clock"),
-            value=counts["overdue"],
-            url=url if user.role == Role.SECRETARY else url + "?overdue=on",
-            tone="alert" if counts["overdue"] else "",
-            group="mediation",
-        ),
-    ]
-    if user.role == Role.PARK_ADMIN:
-        share = committee_share(user)
-        cards.append(
+    share = (
+        figures.aggregate(committee_share_queryset(user), **committee_share_aggregates())
+        if user.role == Role.PARK_ADMIN
+        else None
+    )
+
+    def build() -> list[Card]:
+        url = reverse("mediation:statistics") if user.role == Role.SECRETARY else reverse("mediation:case_list")
+        cards = [
+            Card(title=_("Open mediation cases"), value=counts["open"], url=url, group="mediation"),
             Card(
-                title=_("Enterprises with a mediation committee"),
-                value=f"{share['rate']:.1f}%" if share["rate"] is not None else "—",
-                note=_("%(with_committee)d of %(total)d enterprises") % share,
-                url=reverse("mediation:body_list"),
+                title=_("Cases past the 15-day clock"),
+                value=counts["overdue"],
+                url=url if user.role == Role.SECRETARY else url + "?overdue=on",
+                tone="alert" if counts["overdue"] else "",
                 group="mediation",
+            ),
+        ]
+        if share is not None:
+            rate = committee_share_rate(share)
+            cards.append(
+                Card(
+                    title=_("Enterprises with a mediation committee"),
+                    value=f"{rate:.1f}%" if rate is not None else "—",
+                    note=_("%(with_committee)d of %(total)d enterprises") % share,
+                    url=reverse("mediation:body_list"),
+                    group="mediation",
+                )
             )
-        )
-    return cards
+        return cards
+
+    return build

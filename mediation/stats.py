@@ -107,13 +107,24 @@ def _month_key(value) -> str:
     return value.strftime("%Y-%m") if value else ""
 
 
-def committee_share(user) -> dict:
-    """The share of the park's enterprises that have their own labour-dispute mediation committee (1 query)."""
+def committee_share_queryset(user):
+    """The enterprises the committee share is taken over: the whole park's."""
+    return Enterprise.objects.filter(park_id=user.park_id)
+
+
+def committee_share_aggregates() -> dict:
     has_committee = Exists(
         MediationBody.objects.filter(enterprise=OuterRef("pk"), kind=BodyKind.COMMITTEE, active=True)
     )
-    figures = Enterprise.objects.filter(park_id=user.park_id).aggregate(
-        total=Count("pk"), with_committee=Count("pk", filter=has_committee)
-    )
-    figures["rate"] = _pct(figures["with_committee"], figures["total"])
+    return {"total": Count("pk"), "with_committee": Count("pk", filter=has_committee)}
+
+
+def committee_share_rate(figures: dict) -> float | None:
+    return _pct(figures["with_committee"], figures["total"])
+
+
+def committee_share(user) -> dict:
+    """The share of the park's enterprises that have their own labour-dispute mediation committee (1 query)."""
+    figures = committee_share_queryset(user).aggregate(**committee_share_aggregates())
+    figures["rate"] = committee_share_rate(figures)
     return figures

@@ -101,12 +101,8 @@ class VanguardPostQuerySet(ScopedQuerySet):
         return self.filter(subtree_q(user, "organisation"), park_id=user.park_id)
 
 
-def coverage_summary(enterprises) -> dict:
-    """应建必建率 over a (scoped) enterprise queryset, in one aggregate query.
-
-    An enterprise must have an organisation when it has at least BRANCH_MIN_FULL_MEMBERS
-    members; it has one when it is covered by its own or a joint organisation.
-    """
+def coverage_aggregates() -> dict:
+    """The aggregates of 应建必建率 over an enterprise queryset (see `coverage_summary`)."""
     from django.conf import settings
     from django.db.models import Count
 
@@ -115,14 +111,27 @@ def coverage_summary(enterprises) -> dict:
     built = must & Q(coverage__in=["own", "joint"])
     # COUNT(*) / COUNT(member_count) (NOT NULL, so the same), not COUNT(id): with the index on (park, coverage,
     # member_count) PostgreSQL answers from the index alone (COUNT(id) would have to read the table).
-    figures = enterprises.aggregate(
-        total=Count("*"),
-        must=Count("member_count", filter=must),
-        built=Count("member_count", filter=built),
-        own=Count("member_count", filter=Q(coverage="own")),
-        joint=Count("member_count", filter=Q(coverage="joint")),
-        instructor=Count("member_count", filter=Q(coverage="instructor")),
-        none=Count("member_count", filter=Q(coverage="none")),
-    )
-    figures["rate"] = (figures["built"] / figures["must"] * 100) if figures["must"] else None
+    return {
+        "total": Count("*"),
+        "must": Count("member_count", filter=must),
+        "built": Count("member_count", filter=built),
+        "own": Count("member_count", filter=Q(coverage="own")),
+        "joint": Count("member_count", filter=Q(coverage="joint")),
+        "instructor": Count("member_count", filter=Q(coverage="instructor")),
+        "none": Count("member_count", filter=Q(coverage="none")),
+    }
+
+
+def coverage_rate(figures: dict) -> float | None:
+    return (figures["built"] / figures["must"] * 100) if figures["must"] else None
+
+
+def coverage_summary(enterprises) -> dict:
+    """应建必建率 over a (scoped) enterprise queryset, in one aggregate query.
+
+    An enterprise must have an organisation when it has at least BRANCH_MIN_FULL_MEMBERS
+    members; it has one when it is covered by its own or a joint organisation.
+    """
+    figures = enterprises.aggregate(**coverage_aggregates())
+    figures["rate"] = coverage_rate(figures)
     return figures

@@ -7,7 +7,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from parkportal.registry import Card, NavItem, register_cards, register_nav
+from parkportal.registry import Card, Figures, NavItem, register_cards, register_nav
 from parkportal.roles import Role
 from parties.models import Enterprise, Visit, VisitProblem
 from parties.visit_querysets import overdue_cutoff
@@ -23,48 +23,66 @@ register_nav(
 )
 
 
+def platforms_visited_aggregates(since) -> dict:
+    """Over an enterprise queryset: its platform enterprises, and how many had a visit on or after `since`."""
+    visited = Exists(Visit.objects.filter(enterprise=OuterRef("pk"), date__gte=since))
+    platform = Q(kind="platform")
+    return {"total": Count("pk", filter=platform), "visited": Count("pk", filter=platform & Q(visited))}
+
+
 def platforms_visited(enterprises, since) -> dict:
     """Platform enterprises in `enterprises`, and how many had a visit on or after `since` (one query)."""
-    visited = Exists(Visit.objects.filter(enterprise=OuterRef("pk"), date__gte=since))
-    return enterprises.filter(kind="platform").aggregate(total=Count("pk"), visited=Count("pk", filter=Q(visited)))
+    return enterprises.aggregate(**platforms_visited_aggregates(since))
 
 
 @register_cards
-def visit_cards(user) -> list[Card]:
+def visit_cards(user, figures: Figures):
     today = timezone.localdate()
     if user.role == Role.INSTRUCTOR:
-        # Queries: 1 (my platform enterprises without a visit within the interval).
+        # Figures: my platform enterprises without a visit within the interval.
         recent = Exists(Visit.objects.filter(enterprise=OuterRef("pk"), date__gt=overdue_cutoff(today)))
-        overdue = Enterprise.objects.visible_to(user).filter(kind="platform").exclude(recent).count()
+        mine = figures.aggregate(
+            Enterprise.objects.visible_to(user).filter(kind="platform").exclude(recent), overdue=Count("pk")
+        )
+
+        def build_instructor() -> list[Card]:
+            return [
+                Card(
+                    title=_("Enterprises overdue for a visit"),
+                    value=mine["overdue"],
+                    url=reverse("parties:my_enterprises"),
+                    tone="warn" if mine["overdue"] else "",
+                    group="visits",
+                )
+            ]
+
+        return build_instructor
+    if user.role not in OFFICE:
+        return None
+    # Figures: share of platform enterprises visited this month; open problems.
+    visited = figures.aggregate(
+        Enterprise.objects.visible_to(user), **platforms_visited_aggregates(today.replace(day=1))
+    )
+    problems = figures.aggregate(VisitProblem.objects.visible_to(user).still_open(), open=Count("pk"))
+
+    def build() -> list[Card]:
+        share = visited["visited"] / visited["total"] * 100 if visited["total"] else None
         return [
             Card(
-                title=_("Enterprises overdue for a visit"),
-                value=overdue,
-                url=reverse("parties:my_enterprises"),
-                tone="warn" if overdue else "",
+                title=_("Platform enterprises visited this month"),
+                value=f"{share:.0f}%" if share is not None else "—",
+                note=_("%(visited)d of %(total)d") % visited,
+                url=reverse("parties:visit_report"),
+                tone="" if share is None or share >= 50 else "warn",
                 group="visits",
-            )
+            ),
+            Card(
+                title=_("Open problems from visits"),
+                value=problems["open"],
+                url=reverse("parties:visit_problems"),
+                tone="warn" if problems["open"] else "",
+                group="visits",
+            ),
         ]
-    if user.role not in OFFICE:
-        return []
-    # Queries: 1 (share of platform enterprises visited this month) + 1 (open problems).
-    figures = platforms_visited(Enterprise.objects.visible_to(user), today.replace(day=1))
-    share = figures["visited"] / figures["total"] * 100 if figures["total"] else None
-    open_count = VisitProblem.objects.visible_to(user).still_open().count()
-    return [
-        Card(
-            title=_("Platform enterprises visited this month"),
-            value=f"{share:.0f}%" if share is not None else "—",
-            note=_("%(visited)d of %(total)d") % figures,
-            url=reverse("parties:visit_report"),
-            tone="" if share is None or share >= 50 else "warn",
-            group="visits",
-        ),
-        Card(
-            title=_("Open problems from visits"),
-            value=open_count,
-            url=reverse("parties:visit_problems"),
-            tone="warn" if open_count else "",
-            group="visits",
-        ),
-    ]
+
+    return build

@@ -6,6 +6,7 @@ import pytest
 
 from activities.dashboard import event_cards
 from activities.services import registration_create
+from parkportal.registry import cards_for
 from tests.activities.conftest import drivers
 
 pytestmark = pytest.mark.django_db
@@ -17,11 +18,11 @@ def test_cards_count_scoped_and_fixed_queries(
     for u in drivers(park, 5):
         registration_create(event=clinic, user=u)
         registration_create(event=other_event, user=u)
-    # Two queries: upcoming events count, registrations aggregate (plus the secretary's tree path once).
-    with django_assert_num_queries(2):
-        cards = {str(c.title): c.value for c in event_cards(alice)}
+    # One query: the park row with the upcoming events and the registrations aggregates as subqueries.
+    with django_assert_num_queries(1):
+        cards = {str(c.title): c.value for c in cards_for(alice, event_cards)}
     assert list(cards.values()) == [2, 10]
-    cards = {str(c.title): c.value for c in event_cards(sam)}
+    cards = {str(c.title): c.value for c in cards_for(sam, event_cards)}
     assert list(cards.values()) == [1, 5]
 
 

@@ -1,0 +1,63 @@
+"""The home dashboard's figures: every app's aggregates in ONE query (parkportal.registry.Figures)."""
+
+from __future__ import annotations
+
+import pytest
+from django.db.models import Count, Q, Sum
+
+from parkportal.models import SmsMessage, User
+from parkportal.registry import Figures, dashboard_for
+from parkportal.roles import Role
+from tests.conftest import make_user
+
+pytestmark = pytest.mark.django_db
+
+
+def test_aggregates_over_several_models_come_back_from_one_query(park, other_park, django_assert_num_queries):
+    make_user("a1", Role.DRIVER, park)
+    make_user("a2", Role.DESK, park)
+    make_user("b1", Role.DRIVER, other_park)
+    SmsMessage.objects.create(phone="13800000001", body="一")
+    SmsMessage.objects.create(phone="13800000002", body="二")
+    figures = Figures(park.pk)
+    users = figures.aggregate(
+        User.objects.filter(park=park), total=Count("pk"), drivers=Count("pk", filter=Q(role=Role.DRIVER))
+    )
+    texts = figures.aggregate(SmsMessage.objects.all(), n=Count("*"), ids=Sum("pk"))
+    nothing = figures.aggregate(User.objects.filter(park=other_park, role=Role.MEDIATOR), n=Count("pk"), s=Sum("pk"))
+    with django_assert_num_queries(1):
+        figures.fetch()
+    assert users == {"total": 2, "drivers": 1}
+    assert texts == SmsMessage.objects.aggregate(n=Count("*"), ids=Sum("pk"))
+    # Over no rows: COUNT is 0, SUM is NULL, as with QuerySet.aggregate().
+    assert nothing == {"n": 0, "s": None}
+    assert figures.park == park
+
+
+def test_without_a_park_each_queryset_is_aggregated_on_its_own(park, django_assert_num_queries):
+    make_user("a1", Role.DRIVER, park)
+    figures = Figures(None)
+    users = figures.aggregate(User.objects.all(), n=Count("pk"))
+    texts = figures.aggregate(SmsMessage.objects.all(), n=Count("pk"))
+    with django_assert_num_queries(2):
+        figures.fetch()
+    assert users == {"n": 1} and texts == {"n": 0} and figures.park is None
+
+
+def test_the_dashboard_page_names_the_park_and_shows_every_apps_cards(client, alice, tree):
+    client.force_login(alice)
+    response = client.get("/")
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "<h1>新都智慧物流园区</h1>" in html
+    groups = {card.group for card in response.context["cards"]}
+    assert {"org", "visits", "drivers_home", "events", "mediation"} <= groups
+
+
+def test_a_superuser_without_a_park_still_gets_a_dashboard(client, db):
+    admin = User.objects.create_superuser("root", password="pw-for-tests-123", role=Role.PARK_ADMIN)
+    client.force_login(admin)
+    response = client.get("/")
+    assert response.status_code == 200
+    cards, park = dashboard_for(admin)
+    assert park is None and cards == response.context["cards"]
