@@ -10,7 +10,9 @@ from dataclasses import dataclass, field
 
 from django.db.models import Aggregate, JSONField, QuerySet, Subquery, Value
 from django.db.models.functions import JSONObject
-from django.urls import reverse
+from django.urls import get_script_prefix, reverse
+from django.utils.html import format_html_join
+from django.utils.translation import get_language
 
 
 @dataclass(frozen=True)
@@ -90,6 +92,7 @@ _registry = _Registry()
 
 def register_nav(*items: NavItem) -> None:
     _registry.nav.extend(items)
+    _nav_memo.clear()
 
 
 def register_cards(provider: CardProvider) -> CardProvider:
@@ -100,10 +103,38 @@ def register_cards(provider: CardProvider) -> CardProvider:
     return provider
 
 
-def nav_for(user) -> list[NavItem]:
+@dataclass(frozen=True)
+class NavLink:
+    label: str
+    url: str
+
+
+# (role, language, script prefix) -> the role's links and their <li> HTML. The registry is fixed once the apps
+# are ready, so this is computed once per key per process instead of a reverse() per entry on every page.
+_nav_memo: dict[tuple[str, str, str], tuple[list[NavLink], str]] = {}
+
+
+def _nav(role: str) -> tuple[list[NavLink], str]:
+    key = (role, get_language() or "", get_script_prefix())
+    if key not in _nav_memo:
+        items = sorted((i for i in _registry.nav if role in i.roles), key=lambda i: i.order)
+        links = [NavLink(str(i.label), i.url) for i in items]
+        html = format_html_join("", '<li><a href="{}">{}</a></li>', ((link.url, link.label) for link in links))
+        _nav_memo[key] = (links, html)
+    return _nav_memo[key]
+
+
+def nav_for(user) -> list[NavLink]:
     if not user.is_authenticated:
         return []
-    return sorted((i for i in _registry.nav if user.role in i.roles), key=lambda i: i.order)
+    return _nav(user.role)[0]
+
+
+def nav_html_for(user) -> str:
+    """The <li> entries of the user's menu, rendered once per role and language."""
+    if not user.is_authenticated:
+        return ""
+    return _nav(user.role)[1]
 
 
 def dashboard_for(user, providers: Iterable[CardProvider] | None = None) -> tuple[list[Card], object]:

@@ -61,3 +61,15 @@ def test_a_superuser_without_a_park_still_gets_a_dashboard(client, db):
     assert response.status_code == 200
     cards, park = dashboard_for(admin)
     assert park is None and cards == response.context["cards"]
+
+
+def test_the_menu_lists_the_roles_pages_in_the_active_language(client, alice, db):
+    from django.urls import reverse
+
+    client.force_login(alice)
+    html = client.get("/", HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    assert f'<li><a href="{reverse("parties:tree")}">组织架构</a></li>' in html
+    assert reverse("activities:event_list") + '"' not in html  # a driver's entry, not an administrator's
+    client.post(reverse("set_language"), {"language": "en"})
+    html = client.get("/").content.decode()
+    assert f'<li><a href="{reverse("parties:tree")}">Organisation tree</a></li>' in html
