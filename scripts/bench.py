@@ -250,7 +250,23 @@ def production_env(url: str) -> dict:
         REQUEST_LOG_LEVEL=os.environ.get("REQUEST_LOG_LEVEL", "INFO"),
     )
     env.pop("DATABASE_REPLICA_URL", None)
+    # As deployed (docs/DEPLOY.md): with a Redis server the cache, the rate limits and the sessions
+    # (`cached_db`: no session query on a signed-in page) live there. BENCH_REDIS_URL="" measures without.
+    redis_url = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/3")
+    if redis_url and _reachable(redis_url):
+        env["REDIS_URL"] = redis_url
+    else:
+        env.pop("REDIS_URL", None)
     return env
+
+
+def _reachable(url: str) -> bool:
+    parsed = urlparse(url)
+    try:
+        socket.create_connection((parsed.hostname or "127.0.0.1", parsed.port or 6379), timeout=1).close()
+    except OSError:
+        return False
+    return True
 
 
 def free_port() -> int:
@@ -576,6 +592,7 @@ def main() -> None:
     report["settings"] = {
         "seconds_per_page": args.seconds, "warmup": args.warmup, "users": args.users, "workers": args.workers,
         "server": "gunicorn sync workers, DEBUG=0, DB_CONN_MAX_AGE=60 + health checks, cached templates",
+        "redis": bool(production_env(url).get("REDIS_URL")),
         "client": "locust FastHttpUser, closed loop, 1 keep-alive connection per user, on loopback",
     }  # fmt: skip
 

@@ -48,6 +48,11 @@ def main() -> None:
         STATIC_ROOT=str(ROOT / "var" / "bench-static"),
         REQUEST_LOG_LEVEL="WARNING",
     )
+    from bench import _reachable
+
+    redis_url = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/3")
+    if redis_url and _reachable(redis_url):  # as `make bench` runs the server
+        os.environ["REDIS_URL"] = redis_url
     os.chdir(ROOT)
     import django
 

@@ -2,9 +2,12 @@
 
 import json
 import os
+import socket
 import subprocess
 import sys
 from pathlib import Path
+
+import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 PRINT = (
@@ -42,3 +45,41 @@ def test_with_redis_cache_and_sessions_use_it():
 def test_replica_url_adds_the_replica_alias():
     *_, databases = settings_with({"DATABASE_REPLICA_URL": "postgres://postgres@127.0.0.1:5432/portal"})
     assert databases == ["default", "replica"]
+
+
+REDIS_ROUND_TRIP = (
+    "import django, json; django.setup(); from django.core.cache import cache; "
+    "from django.contrib.sessions.backends.cache import SessionStore; "
+    "cache.set('portal-test-key', {'n': 1}, 30); s = SessionStore(); s['who'] = 7; s.create(); "
+    "print(json.dumps([cache.get('portal-test-key'), SessionStore(s.session_key)['who']])); "
+    "cache.delete('portal-test-key')"
+)
+
+
+def _redis_up() -> bool:
+    try:
+        socket.create_connection(("127.0.0.1", 6379), timeout=0.5).close()
+    except OSError:
+        return False
+    return True
+
+
+@pytest.mark.skipif(not _redis_up(), reason="no Redis on 127.0.0.1:6379")
+def test_with_redis_the_pinned_client_talks_to_a_real_server():
+    """The `redis` package is installed and pinned: with REDIS_URL the cache (and the sessions' cache half,
+    which `cached_db` reads first) really round-trips through a server."""
+    base = {k: v for k, v in os.environ.items() if k != "REDIS_URL"}
+    result = subprocess.run(
+        [sys.executable, "-c", REDIS_ROUND_TRIP],
+        env={
+            **base,
+            "DJANGO_SETTINGS_MODULE": "parkportal.settings",
+            "DEBUG": "1",
+            "REDIS_URL": "redis://127.0.0.1:6379/9",
+        },
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout.strip().splitlines()[-1]) == [{"n": 1}, 7]
