@@ -24,6 +24,11 @@ Every URL pattern of the URLconf must have a `Case` (a new URL without one fails
         ),
     }
 
+    # Objects outside a role's scope, each answering 404 (tests/test_url_matrix.py):
+    FOREIGN = {
+        "another park's event": Foreign("park_admin", "activities:event_detail", lambda w: {"pk": w["foreign_event"].pk}),
+    }
+
 Expected answers: 200; 302 (for "anonymous": must be a redirect to sign-in; for others: any redirect);
 403 (role not allowed); 404 (object outside the user's scope); 405 (method not allowed).
 Roles missing from `expect` default to the value of `expect.get("default")`.
@@ -50,3 +55,12 @@ class Case:
         if role in self.expect:
             return self.expect[role]
         return self.expect["default"]
+
+
+@dataclass(frozen=True)
+class Foreign:
+    """A page of an object outside `role`'s scope: it must answer 404, never show or admit it exists."""
+
+    role: str
+    name: str
+    kwargs: Callable[[dict], dict]

@@ -16,7 +16,7 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from tests.matrix import ROLES, Case
-from tests.world import collect_cases
+from tests.world import collect_cases, collect_foreign
 
 # Prefixes whose URLs need no case of their own, and why. Important pages under them are declared
 # explicitly in tests/parkportal/matrix.py (sign-in, sign-up, SMS code, sign-out, two-factor) and are
@@ -53,6 +53,7 @@ def walk(patterns, prefix: str = "", namespace: str = "") -> Iterator[tuple[str,
 
 ALL_URLS = sorted(set(walk(get_resolver().url_patterns)))
 CASES = collect_cases()
+FOREIGN = collect_foreign()
 
 
 def is_excluded(route: str) -> bool:
@@ -122,6 +123,19 @@ def test_url_answers_each_role_as_expected(name, world):
         if problem:
             failures.append(f"{role}: {problem}")
     assert not failures, f"{name}: " + "; ".join(failures)
+
+
+@pytest.mark.parametrize("label", sorted(FOREIGN))
+def test_an_object_outside_the_roles_scope_answers_404(label, world):
+    case = FOREIGN[label]
+    response = client_for(world, case.role).get(reverse(case.name, kwargs=case.kwargs(world)))
+    assert response.status_code == 404, f"{label}: {case.role} got {response.status_code} on {case.name}"
+
+
+def test_foreign_cases_name_urls_and_roles():
+    names = {name for _, name in ALL_URLS}
+    for label, case in FOREIGN.items():
+        assert case.name in names and case.role in ROLES and case.role != "anonymous", label
 
 
 def test_admin_is_for_staff_only(world):

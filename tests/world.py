@@ -14,7 +14,7 @@ from types import ModuleType
 
 from parkportal.models import Park, User
 from parkportal.roles import Role
-from tests.matrix import ROLES, Case
+from tests.matrix import ROLES, Case, Foreign
 
 TESTS_DIR = Path(__file__).resolve().parent
 PASSWORD = "pw-for-tests-123"
@@ -51,6 +51,17 @@ def collect_cases() -> dict[str, Case]:
     for name, case in fallbacks.items():
         cases.setdefault(name, case)
     return cases
+
+
+def collect_foreign() -> dict[str, Foreign]:
+    """Every module's FOREIGN cases (objects out of a role's scope, answering 404), keyed by label."""
+    foreign: dict[str, Foreign] = {}
+    for module in matrix_modules():
+        for label, case in getattr(module, "FOREIGN", {}).items():
+            if label in foreign:
+                raise AssertionError(f"FOREIGN case {label!r} is declared twice")
+            foreign[label] = case
+    return foreign
 
 
 def _user(username: str, role: str, park: Park, **extra) -> User:

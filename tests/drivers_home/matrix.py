@@ -11,7 +11,7 @@ from drivers_home.services import checkin_create, driver_profile_save, floating_
 from parkportal.roles import Role
 from tests.conftest import make_user
 from tests.drivers_home.conftest import make_driver
-from tests.matrix import Case
+from tests.matrix import Case, Foreign
 
 PUBLIC = {"default": 200}
 DRIVER = {"anonymous": 302, "driver": 200, "default": 403}
@@ -108,11 +108,11 @@ CASES = {
     "drivers_home:driver_detail": Case(kwargs=_pk("drivers_profile"), expect=ADMIN, budget=("park_admin", 6)),
 }
 
-# Objects of another scope: (role, url name, kwargs) answering 404.
+# Objects of another scope, answering 404 (run by tests/test_url_matrix.py).
 FOREIGN = {
-    "another driver's check-in": ("driver", "drivers_home:checkin_detail", _pk("drivers_other_checkin")),
-    "the desk's other site": ("desk", "drivers_home:desk_today", _pk("drivers_other_site")),
-    "another park's site (desk)": ("desk", "drivers_home:desk_checkin", _pk("drivers_foreign_site")),
-    "another park's poster": ("park_admin", "drivers_home:poster", _pk("drivers_foreign_site")),
-    "a forged poster token": ("driver", "drivers_home:site", lambda w: {"token": "forged-token-0000000000"}),
+    "another driver's check-in": Foreign("driver", "drivers_home:checkin_detail", _pk("drivers_other_checkin")),
+    "the desk's other site": Foreign("desk", "drivers_home:desk_today", _pk("drivers_other_site")),
+    "another park's site (desk)": Foreign("desk", "drivers_home:desk_checkin", _pk("drivers_foreign_site")),
+    "another park's poster": Foreign("park_admin", "drivers_home:poster", _pk("drivers_foreign_site")),
+    "a forged poster token": Foreign("driver", "drivers_home:site", lambda w: {"token": "forged-token-0000000000"}),
 }

@@ -11,7 +11,7 @@ from django.utils import timezone
 from mediation.models import Agreement, Attachment, BodyKind, Instalment, MediationBody
 from parkportal.roles import Role
 from tests.conftest import make_user
-from tests.matrix import Case
+from tests.matrix import Case, Foreign
 from tests.mediation.conftest import make_case
 
 CASE_ROLES = {"anonymous": 302, "mediator": 200, "park_admin": 200, "default": 403}
@@ -112,5 +112,7 @@ CASES = {
     "mediation:statistics_export": Case(expect=STATS_ROLES),
 }
 
-#: Objects of another scope: users["mediator"] gets 404 on a case of another body.
-FOREIGN = {"mediation:case_detail": _pk("mediation_foreign_case")}
+# Objects of another scope, answering 404 (run by tests/test_url_matrix.py).
+FOREIGN = {
+    "a case of another mediation body": Foreign("mediator", "mediation:case_detail", _pk("mediation_foreign_case")),
+}

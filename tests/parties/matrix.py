@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from parties.models import CoverageStatus, Enterprise, EnterpriseKind
-from tests.matrix import Case
+from tests.matrix import Case, Foreign
 from tests.parties.conftest import grow as grow_tree
 
 OFFICE = {"anonymous": 302, "secretary": 200, "park_admin": 200, "default": 403}
@@ -66,5 +66,13 @@ CASES = {
     "parties:import_enterprises_template": Case(expect=ADMIN_ONLY, budget=("park_admin", 2)),
     "parties:import_enterprises_confirm": Case(
         method="post", data=lambda w: {"token": "forged"}, expect=ADMIN_ONLY, budget=("park_admin", 2)
+    ),
+}
+
+
+# Objects of another scope, answering 404 (run by tests/test_url_matrix.py).
+FOREIGN = {
+    "an organisation outside the secretary's subtree": Foreign(
+        "secretary", "parties:organisation", lambda w: {"pk": w["tree"]["g2"].pk}
     ),
 }

@@ -17,7 +17,7 @@ from PIL import Image
 from parkportal.uploads import clean_image
 from parties.models import Instructor, Visit, VisitKind, VisitProblem
 from parties.visit_services import visit_create
-from tests.matrix import Case
+from tests.matrix import Case, Foreign
 
 
 def jpeg_bytes(width: int = 640, height: int = 480, color=(200, 30, 30)) -> bytes:
@@ -133,4 +133,16 @@ CASES = {
     "parties:visit_report": Case(
         expect=OFFICE, budget=("park_admin", 3)
     ),  # session, user, instructors with 4 count subqueries
+}
+
+
+# Objects of another scope, answering 404 (run by tests/test_url_matrix.py).
+FOREIGN = {
+    "another instructor's visit": Foreign("instructor", "parties:visit_detail", lambda w: {"pk": w["other_visit"].pk}),
+    "another instructor's visit (edit)": Foreign(
+        "instructor", "parties:visit_edit", lambda w: {"pk": w["other_visit"].pk}
+    ),
+    "a visit outside the secretary's subtree": Foreign(
+        "secretary", "parties:visit_detail", lambda w: {"pk": w["other_visit"].pk}
+    ),
 }
