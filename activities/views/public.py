@@ -92,34 +92,40 @@ def event_register(request: HttpRequest, pk: int) -> HttpResponse:
 
 @role_required(Role.DRIVER)
 def _event_register(request: HttpRequest, pk: int) -> HttpResponse:
+    if request.method == "POST" and "family-TOTAL_FORMS" not in request.POST:
+        # The event page's one tap: no form to build, no kind or venue to show; the service reads the
+        # event again under its lock, so this read only answers "may this driver see it" (else 404).
+        event = get_visible_or_404(Event.objects.only("pk", "capacity"), request.user, pk=pk)
+        return _register(request, event, [])
     event = get_visible_or_404(Event.objects.select_related("kind", "site"), request.user, pk=pk)
     asks_age = event.kind.asks_child_age
     formset = family_formset(data=request.POST if request.method == "POST" else None, asks_age=asks_age)
     if request.method == "POST":
-        with_family = event.allow_family and "family-TOTAL_FORMS" in request.POST
-        if not with_family or formset.is_valid():
-            family = (
-                [FamilyEntry(e["name"], e["relation"].strip(), e.get("age")) for e in formset.entries()]
-                if (with_family)
-                else []
-            )
-            try:
-                registration, created = registration_create(event=event, user=request.user, family=family)
-            except RegistrationError as exc:
-                messages.error(request, str(exc))
-                return redirect("activities:event_detail", pk=event.pk)
-            if not created:
-                messages.info(request, _("You are already registered."))
-            elif registration.status == "waiting":
-                messages.warning(request, _("The event is full: you are on the waiting list."))
-            else:
-                messages.success(request, _("You are registered."))
-            return redirect("activities:ticket", code=registration.ticket_code)
+        if not event.allow_family:
+            return _register(request, event, [])
+        if formset.is_valid():
+            family = [FamilyEntry(e["name"], e["relation"].strip(), e.get("age")) for e in formset.entries()]
+            return _register(request, event, family)
     return render(
         request,
         "activities/register.html",
         {"event": event, "formset": formset, "places_left": event.places_left()},
     )
+
+
+def _register(request: HttpRequest, event: Event, family: list[FamilyEntry]) -> HttpResponse:
+    try:
+        registration, created = registration_create(event=event, user=request.user, family=family)
+    except RegistrationError as exc:
+        messages.error(request, str(exc))
+        return redirect("activities:event_detail", pk=event.pk)
+    if not created:
+        messages.info(request, _("You are already registered."))
+    elif registration.status == "waiting":
+        messages.warning(request, _("The event is full: you are on the waiting list."))
+    else:
+        messages.success(request, _("You are registered."))
+    return redirect("activities:ticket", code=registration.ticket_code)
 
 
 def _get_registration_for_user(request: HttpRequest, code: str) -> Registration:
