@@ -150,3 +150,29 @@ def test_ics_lines_are_folded_at_75_octets(client, park, tree, kinds, dong):
     assert all(len(line) <= 75 for line in body.split(b"\r\n"))
     unfolded = body.decode().replace("\r\n ", "")
     assert "SUMMARY:" + "健康义诊" * 12 in unfolded
+
+
+def test_ticket_shows_the_family_and_the_qr_code_of_its_own_checkin_url(client, park, tree, kinds, dong, wang):
+    """The QR code is memoised per URL (views.public._qr_svg): each ticket still gets its own."""
+    from activities.services import FamilyEntry
+    from activities.views.public import _qr_svg
+
+    event = make_event(park, kinds["school"], tree["b1"], allow_family=True, capacity=10)
+    mine, _ = registration_create(event=event, user=dong, family=[FamilyEntry("董小妹", "女儿", 8)])
+    theirs, _ = registration_create(event=event, user=wang)
+    client.force_login(dong)
+    html = client.get(reverse("activities:ticket", args=[mine.ticket_code])).content.decode()
+    assert "董小妹" in html and "女儿" in html
+    url = "http://testserver" + reverse("activities:checkin", args=[mine.ticket_code])
+    assert _qr_svg(url) in html
+    other = _qr_svg("http://testserver" + reverse("activities:checkin", args=[theirs.ticket_code]))
+    assert other != _qr_svg(url) and other not in html
+
+
+def test_ticket_of_the_waiting_list_has_no_qr_code(client, park, tree, kinds, dong, wang):
+    event = make_event(park, kinds["clinic"], tree["b1"], capacity=1)
+    registration_create(event=event, user=wang)
+    reg, _ = registration_create(event=event, user=dong)
+    client.force_login(dong)
+    html = client.get(reverse("activities:ticket", args=[reg.ticket_code])).content.decode()
+    assert reg.status == "waiting" and "<svg" not in html
