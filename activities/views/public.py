@@ -14,6 +14,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import mark_safe
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -34,29 +35,73 @@ def _events_for_visitor(user):
 
 def event_list(request: HttpRequest) -> HttpResponse:
     """Upcoming events, soonest first, with places left. Open to everyone (shared links)."""
-    base = _events_for_visitor(request.user).upcoming().filter(status="published").order_by("starts_at", "pk")
+    # The kinds are read once, for the filter form and for the rows' kind names (no join per event).
+    base = (
+        Event.objects.for_visitor(request.user)
+        .upcoming()
+        .filter(status="published")
+        .select_related("site")
+        .order_by("starts_at", "pk")
+    )
     park_id = request.user.park_id if request.user.is_authenticated else None
     filterset = EventFilter(request.GET or None, queryset=base, park_id=park_id)
     events = filterset.qs if filterset.is_bound and filterset.is_valid() else base
     page = Paginator(events, PAGE_SIZE).get_page(request.GET.get("page"))
-    page.object_list = attach_taken(page.object_list)
+    kinds = list(filterset.filters["kind"].queryset)
+    by_id = {kind.pk: kind for kind in kinds}
+    page.object_list = attach_taken(page.object_list, limited_only=True)
     mine = {}
     if request.user.is_authenticated and request.user.role == Role.DRIVER:
-        ids = [e.pk for e in page.object_list]
-        mine = {
-            r.event_id: r
-            for r in Registration.objects.visible_to(request.user)
+        mine = dict(
+            Registration.objects.visible_to(request.user)
             .active()
-            .filter(event_id__in=ids)
-            .only("event_id", "status", "ticket_code")
-        }
+            .filter(event_id__in=[e.pk for e in page.object_list])
+            .order_by()
+            .values_list("event_id", "status")
+        )
     for event in page.object_list:
+        if event.kind_id in by_id:
+            event.kind = by_id[event.kind_id]
         event.mine = mine.get(event.pk)
-    return render(request, "activities/event_list.html", {"page": page, "filter": filterset})
+    if filterset.is_bound:
+        filter_html = filterset.form.as_p()
+    else:
+        key = (get_language(), park_id, tuple((kind.pk, kind.name) for kind in kinds))
+        filter_html = _unbound_filter_html(key, filterset)
+    return render(
+        request,
+        "activities/event_list.html",
+        {
+            "page": page,
+            "filter": filterset,
+            "filter_html": filter_html,
+            # Each row links to <list>/<pk>/ (the event page's URL): one reverse() for the page, not per row.
+            "detail_prefix": reverse("activities:event_list"),
+        },
+    )
+
+
+_filter_html_memo: dict[tuple, str] = {}
+
+
+def _unbound_filter_html(key: tuple, filterset: EventFilter) -> str:
+    """The empty filter form's HTML (≈ 3 ms of widget templates) is a function of the language and of the
+    park's kinds, which `key` holds: an edited kind makes a new key, so nothing needs invalidating. Bounded:
+    the oldest half goes when it is full (parks × languages × kind edits)."""
+    html = _filter_html_memo.get(key)
+    if html is None:
+        html = filterset.form.as_p()
+        if len(_filter_html_memo) >= 256:
+            for old in list(_filter_html_memo)[:128]:
+                _filter_html_memo.pop(old, None)
+        _filter_html_memo[key] = html
+    return html
 
 
 def _get_public_event(request: HttpRequest, pk: int) -> Event:
-    return get_object_or_404(_events_for_visitor(request.user).select_related("organiser").with_places(), pk=pk)
+    # No places annotation: its GROUP BY over four tables' columns cost more than the sum itself, and an
+    # event without a limit needs none; places_left() counts with one query when there is a limit.
+    return get_object_or_404(_events_for_visitor(request.user).select_related("organiser"), pk=pk)
 
 
 def event_detail(request: HttpRequest, pk: int) -> HttpResponse:
@@ -64,7 +109,8 @@ def event_detail(request: HttpRequest, pk: int) -> HttpResponse:
     registration = None
     rank = None
     if request.user.is_authenticated and request.user.role == Role.DRIVER:
-        registration = Registration.objects.visible_to(request.user).filter(event=event).first()
+        # One row at most (one per person and event); ordered by pk, not by the model's ordering (a join).
+        registration = Registration.objects.visible_to(request.user).filter(event=event).order_by("pk").first()
         if registration and not registration.is_active:
             registration = None
         rank = waiting_rank(registration) if registration else None
