@@ -176,3 +176,26 @@ def test_ticket_of_the_waiting_list_has_no_qr_code(client, park, tree, kinds, do
     client.force_login(dong)
     html = client.get(reverse("activities:ticket", args=[reg.ticket_code])).content.decode()
     assert reg.status == "waiting" and "<svg" not in html
+
+
+def test_list_filter_form_follows_the_kinds(client, clinic, dong, park):
+    """The empty filter form is memoised per (language, park, kinds): a new or renamed kind shows at once."""
+    from activities.models import EventKind
+
+    client.force_login(dong)
+    html = client.get(reverse("activities:event_list")).content.decode()
+    assert "健康义诊" in html and "卡友大讲堂" not in html
+    lecture = EventKind.objects.create(park=park, slug="lecture", name="卡友大讲堂")
+    assert (
+        f'<option value="{lecture.pk}">卡友大讲堂</option>'
+        in client.get(reverse("activities:event_list")).content.decode()
+    )
+    EventKind.objects.filter(pk=lecture.pk).update(name="卡友讲堂")
+    html = client.get(reverse("activities:event_list")).content.decode()
+    assert f'<option value="{lecture.pk}">卡友讲堂</option>' in html and "卡友大讲堂" not in html
+    # A bound form keeps what was chosen.
+    html = client.get(reverse("activities:event_list"), {"kind": lecture.pk}).content.decode()
+    assert f'<option value="{lecture.pk}" selected>卡友讲堂</option>' in html
+    # Each row links to its event page.
+    html = client.get(reverse("activities:event_list")).content.decode()
+    assert f'href="{reverse("activities:event_detail", args=[clinic.pk])}"' in html
