@@ -41,6 +41,8 @@ def event_list(request: HttpRequest) -> HttpResponse:
         .upcoming()
         .filter(status="published")
         .select_related("site")
+        # What a row shows (not the description, which can be long): title, time, kind, venue, places.
+        .only("title", "starts_at", "kind_id", "site__name", "venue_text", "capacity", "status")
         .order_by("starts_at", "pk")
     )
     park_id = request.user.park_id if request.user.is_authenticated else None
