@@ -199,3 +199,20 @@ def test_list_filter_form_follows_the_kinds(client, clinic, dong, park):
     # Each row links to its event page.
     html = client.get(reverse("activities:event_list")).content.decode()
     assert f'href="{reverse("activities:event_detail", args=[clinic.pk])}"' in html
+
+
+def test_one_tap_register_without_a_limit_query_count(client, park, tree, kinds, dong):
+    """Session, user, the event (visible?), then one transaction (savepoint here): the event under a shared
+    lock, "earlier row or anyone waiting?", the insert. Never the locked path's FOR UPDATE and aggregate."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    event = make_event(park, kinds["clinic"], tree["b1"], capacity=None)
+    client.force_login(dong)
+    with CaptureQueriesContext(connection) as queries:
+        response = client.post(reverse("activities:event_register", args=[event.pk]))
+    sql = [q["sql"] for q in queries.captured_queries]
+    assert len(sql) <= 8, sql
+    assert not any("FOR UPDATE" in q or "SUM(" in q for q in sql), sql
+    reg = Registration.objects.get(event=event, user=dong)
+    assert response.url == reverse("activities:ticket", args=[reg.ticket_code]) and reg.status == "confirmed"
