@@ -1,7 +1,8 @@
 """Outreach events (活动): kinds as data, events, registrations with a waiting list, outcomes.
 
-Capacity is enforced in one place, `activities.services`, under a row lock on the event; the database
-backs it with constraints (one registration per person and event, one person per waiting position).
+Capacity is enforced in one place, `activities.services`, under a row lock on the event (a shared one for
+an event without a limit); the database backs it with constraints (one registration per person and event,
+one person per waiting position).
 """
 
 from __future__ import annotations
