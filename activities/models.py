@@ -1,7 +1,8 @@
 """Outreach events (活动): kinds as data, events, registrations with a waiting list, outcomes.
 
-Capacity is enforced in one place, `activities.services`, under a row lock on the event; the database
-backs it with constraints (one registration per person and event, one person per waiting position).
+Capacity is enforced in one place, `activities.services`, under a row lock on the event (a shared one for
+an event without a limit); the database backs it with constraints (one registration per person and event,
+one person per waiting position).
 """
 
 from __future__ import annotations
@@ -159,13 +160,19 @@ class Event(models.Model):
         return "open"
 
     def places_left(self) -> int | None:
-        """Needs the `taken` annotation (EventQuerySet.with_places) or counts with one query."""
+        """Uses `taken` (EventQuerySet.with_places, attach_taken) or counts it with one query, once; an event
+        without a limit needs no count."""
         if self.capacity is None:
             return None
         taken = getattr(self, "taken", None)
         if taken is None:
-            taken = self.registrations.filter(status__in=Registration.HOLDING).aggregate(n=models.Sum("places"))["n"]
-        return max(self.capacity - (taken or 0), 0)
+            taken = self.taken = (
+                self.registrations.filter(status__in=Registration.HOLDING)
+                .order_by()
+                .aggregate(n=models.Sum("places"))["n"]
+                or 0
+            )
+        return max(self.capacity - taken, 0)
 
 
 class RegistrationStatus(models.TextChoices):

@@ -90,18 +90,25 @@ class OutcomeQuerySet(ScopedQuerySet):
         return self.filter(subtree_q(user, "event__organiser"), event__park_id=user.park_id)
 
 
-def attach_taken(events) -> list:
-    """Set `taken` on a page of events with ONE aggregate query (cheaper than annotating the whole list)."""
+def attach_taken(events, *, limited_only: bool = False) -> list:
+    """Set `taken` on a page of events with ONE aggregate query (cheaper than annotating the whole list).
+
+    limited_only: count only the events with a place limit (a list that shows "no limit" for the others);
+    those are left without `taken`.
+    """
     from activities.models import Registration
 
     events = list(events)
+    ids = [e.pk for e in events if not limited_only or e.capacity is not None]
     rows = (
-        Registration.objects.filter(event_id__in=[e.pk for e in events], status__in=HOLDING)
+        Registration.objects.filter(event_id__in=ids, status__in=HOLDING)
+        .order_by()  # the model's ordering would join the event table for nothing
         .values("event_id")
         .annotate(n=Sum("places"))
         .values_list("event_id", "n")
     )
-    taken = dict(rows) if events else {}
+    taken = dict(rows) if ids else {}
     for event in events:
-        event.taken = taken.get(event.pk, 0)
+        if not limited_only or event.capacity is not None:
+            event.taken = taken.get(event.pk, 0)
     return events

@@ -4,6 +4,12 @@ pretix's pattern: every change that can take or free a place runs in ONE transac
 the event row (`SELECT … FOR UPDATE`) and only then reads availability, so two requests can never both
 see the last place free. The database backs it: one registration per person and event, one person per
 waiting-list position, and "waiting" ⇔ "has a position". Texts (promotion SMS) leave only after commit.
+
+An event without a place limit has no last place to guard: a registration there takes the event row
+`FOR SHARE` instead, so registrations for the same event run side by side, while a cancellation of the
+event, an edit and a promotion (which update or lock the row `FOR UPDATE`) still wait for them and they for
+those; the one-row-per-person rule is the unique constraint's (a double submission that loses the race
+falls back to the locked path, which finds the first row).
 """
 
 from __future__ import annotations
@@ -14,7 +20,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Count, Max, Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -44,6 +50,18 @@ class FamilyEntry:
 def _lock_event(event_id: int) -> Event:
     # The lock comes first: availability is read only while holding it.
     return Event.objects.select_for_update().get(pk=event_id)
+
+
+def _share_event(event_id: int) -> Event:
+    """The event row read under a FOR SHARE lock: shared with other registrations for an event without a
+    limit, exclusive of FOR UPDATE and of UPDATE (cancel, publish, edit, promotion). Django has no
+    select_for_share(); SQLite has no row locks (it writes one transaction at a time)."""
+    sql, params = Event.objects.filter(pk=event_id).order_by().query.sql_with_params()
+    if connection.features.has_select_for_update:
+        sql += " FOR SHARE"
+    for event in Event.objects.raw(sql, params):
+        return event
+    raise Event.DoesNotExist
 
 
 def _taken(event: Event) -> int:
@@ -94,16 +112,90 @@ def waiting_rank(registration: Registration) -> int | None:
     )
 
 
-@transaction.atomic
+def _check_family(event: Event, family: list[FamilyEntry]) -> int:
+    """The places the group takes, or RegistrationError."""
+    if family and not event.allow_family:
+        raise RegistrationError(_("Family members cannot be registered for this event."))
+    if len(family) > settings.PORTAL_RULES["EVENT_MAX_FAMILY"]:
+        raise RegistrationError(
+            _("At most %(n)d family members per registration.") % {"n": settings.PORTAL_RULES["EVENT_MAX_FAMILY"]}
+        )
+    places = 1 + len(family)
+    if event.capacity is not None and places > event.capacity:
+        raise RegistrationError(_("The event has fewer places than your group."))
+    return places
+
+
+def _fill(registration: Registration, *, user, places: int, position: int | None) -> None:
+    """Set the person, places and state of a new (or re-used cancelled) row; waiting iff `position`."""
+    registration.name = user.display_name or user.get_full_name() or user.username
+    registration.phone = user.phone or ""
+    registration.places = places
+    registration.created = timezone.now()
+    registration.cancelled_at = None
+    registration.reminded_at = None
+    if position is None:
+        registration.status = RegistrationStatus.CONFIRMED
+        registration.position = None
+        registration.confirmed_at = registration.created
+    else:
+        registration.status = RegistrationStatus.WAITING
+        registration.position = position
+        registration.confirmed_at = None
+
+
+def _add_family(registration: Registration, family: list[FamilyEntry]) -> None:
+    if family:
+        FamilyMember.objects.bulk_create(
+            [FamilyMember(registration=registration, name=f.name, relation=f.relation, age=f.age) for f in family]
+        )
+
+
 def registration_create(
     *, event: Event, user, family: Sequence[FamilyEntry] = (), now=None
 ) -> tuple[Registration, bool]:
     """Register `user` (and family members) for `event`: confirmed if the places fit, else waiting.
 
     Returns (registration, created). A second submission returns the existing registration unchanged.
+    Each path below is one transaction; the first (an event without a place limit) hands over to the
+    second, having written nothing, when it finds something only the locked path decides.
     """
     now = now or timezone.now()
-    event = _lock_event(event.pk)
+    family = list(family)
+    if event.capacity is None:
+        try:
+            done = _register_without_limit(event_id=event.pk, user=user, family=family, now=now)
+        except IntegrityError:
+            # The same person registered in a concurrent request (the unique constraint refused this
+            # row, and rolled this attempt back): the locked path finds and returns their row.
+            done = None
+        if done is not None:
+            return done
+    return _register_under_lock(event_id=event.pk, user=user, family=family, now=now)
+
+
+@transaction.atomic
+def _register_without_limit(*, event_id: int, user, family: list[FamilyEntry], now) -> tuple[Registration, bool] | None:
+    """No place limit: confirmed, under a shared lock. None hands over to the locked path (see there)."""
+    event = _share_event(event_id)
+    if event.capacity is not None:
+        return None  # a limit was set since the caller read the event
+    # This person's earlier row (to return or to re-use), or people still waiting (the limit was lifted and
+    # the promotion has not run yet: they go first): both are decided under the exclusive lock.
+    if Registration.objects.filter(Q(user=user) | Q(status=RegistrationStatus.WAITING), event=event).exists():
+        return None
+    _check_open(event, now)
+    places = _check_family(event, family)
+    registration = Registration(event=event, user=user)
+    _fill(registration, user=user, places=places, position=None)
+    registration.save()
+    _add_family(registration, family)
+    return registration, True
+
+
+@transaction.atomic
+def _register_under_lock(*, event_id: int, user, family: list[FamilyEntry], now) -> tuple[Registration, bool]:
+    event = _lock_event(event_id)
     # One aggregate read under the lock: places held, people waiting, the last waiting position, and
     # whether this person already has a row (the rare case, read again with its own lock below).
     state = Registration.objects.filter(event=event).aggregate(
@@ -118,40 +210,15 @@ def registration_create(
         if existing.is_active:
             return existing, False
     _check_open(event, now)
-    family = list(family)
-    if family and not event.allow_family:
-        raise RegistrationError(_("Family members cannot be registered for this event."))
-    if len(family) > settings.PORTAL_RULES["EVENT_MAX_FAMILY"]:
-        raise RegistrationError(
-            _("At most %(n)d family members per registration.") % {"n": settings.PORTAL_RULES["EVENT_MAX_FAMILY"]}
-        )
-    places = 1 + len(family)
-    if event.capacity is not None and places > event.capacity:
-        raise RegistrationError(_("The event has fewer places than your group."))
+    places = _check_family(event, family)
     fits = event.capacity is None or state["taken"] + places <= event.capacity
     confirmed = not state["waiting"] and fits
     registration = existing or Registration(event=event, user=user)
-    registration.name = user.display_name or user.get_full_name() or user.username
-    registration.phone = user.phone or ""
-    registration.places = places
-    registration.created = timezone.now()
-    registration.cancelled_at = None
-    registration.reminded_at = None
-    if confirmed:
-        registration.status = RegistrationStatus.CONFIRMED
-        registration.position = None
-        registration.confirmed_at = registration.created
-    else:
-        registration.status = RegistrationStatus.WAITING
-        registration.position = (state["last"] or 0) + 1
-        registration.confirmed_at = None
+    _fill(registration, user=user, places=places, position=None if confirmed else (state["last"] or 0) + 1)
     registration.save()
     if existing is not None:
         registration.family.all().delete()
-    if family:
-        FamilyMember.objects.bulk_create(
-            [FamilyMember(registration=registration, name=f.name, relation=f.relation, age=f.age) for f in family]
-        )
+    _add_family(registration, family)
     return registration, True
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from functools import lru_cache
 
 import segno
 from django.contrib import messages
@@ -13,6 +14,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import mark_safe
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -33,29 +35,75 @@ def _events_for_visitor(user):
 
 def event_list(request: HttpRequest) -> HttpResponse:
     """Upcoming events, soonest first, with places left. Open to everyone (shared links)."""
-    base = _events_for_visitor(request.user).upcoming().filter(status="published").order_by("starts_at", "pk")
+    # The kinds are read once, for the filter form and for the rows' kind names (no join per event).
+    base = (
+        Event.objects.for_visitor(request.user)
+        .upcoming()
+        .filter(status="published")
+        .select_related("site")
+        # What a row shows (not the description, which can be long): title, time, kind, venue, places.
+        .only("title", "starts_at", "kind_id", "site__name", "venue_text", "capacity", "status")
+        .order_by("starts_at", "pk")
+    )
     park_id = request.user.park_id if request.user.is_authenticated else None
     filterset = EventFilter(request.GET or None, queryset=base, park_id=park_id)
     events = filterset.qs if filterset.is_bound and filterset.is_valid() else base
     page = Paginator(events, PAGE_SIZE).get_page(request.GET.get("page"))
-    page.object_list = attach_taken(page.object_list)
+    kinds = list(filterset.filters["kind"].queryset)
+    by_id = {kind.pk: kind for kind in kinds}
+    page.object_list = attach_taken(page.object_list, limited_only=True)
     mine = {}
     if request.user.is_authenticated and request.user.role == Role.DRIVER:
-        ids = [e.pk for e in page.object_list]
-        mine = {
-            r.event_id: r
-            for r in Registration.objects.visible_to(request.user)
+        mine = dict(
+            Registration.objects.visible_to(request.user)
             .active()
-            .filter(event_id__in=ids)
-            .only("event_id", "status", "ticket_code")
-        }
+            .filter(event_id__in=[e.pk for e in page.object_list])
+            .order_by()
+            .values_list("event_id", "status")
+        )
     for event in page.object_list:
+        if event.kind_id in by_id:
+            event.kind = by_id[event.kind_id]
         event.mine = mine.get(event.pk)
-    return render(request, "activities/event_list.html", {"page": page, "filter": filterset})
+    if filterset.is_bound:
+        filter_html = filterset.form.as_p()
+    else:
+        key = (get_language(), park_id, tuple((kind.pk, kind.name) for kind in kinds))
+        filter_html = _unbound_filter_html(key, filterset)
+    return render(
+        request,
+        "activities/event_list.html",
+        {
+            "page": page,
+            "filter": filterset,
+            "filter_html": filter_html,
+            # Each row links to <list>/<pk>/ (the event page's URL): one reverse() for the page, not per row.
+            "detail_prefix": reverse("activities:event_list"),
+        },
+    )
+
+
+_filter_html_memo: dict[tuple, str] = {}
+
+
+def _unbound_filter_html(key: tuple, filterset: EventFilter) -> str:
+    """The empty filter form's HTML (≈ 3 ms of widget templates) is a function of the language and of the
+    park's kinds, which `key` holds: an edited kind makes a new key, so nothing needs invalidating. Bounded:
+    the oldest half goes when it is full (parks × languages × kind edits)."""
+    html = _filter_html_memo.get(key)
+    if html is None:
+        html = filterset.form.as_p()
+        if len(_filter_html_memo) >= 256:
+            for old in list(_filter_html_memo)[:128]:
+                _filter_html_memo.pop(old, None)
+        _filter_html_memo[key] = html
+    return html
 
 
 def _get_public_event(request: HttpRequest, pk: int) -> Event:
-    return get_object_or_404(_events_for_visitor(request.user).select_related("organiser").with_places(), pk=pk)
+    # No places annotation: its GROUP BY over four tables' columns cost more than the sum itself, and an
+    # event without a limit needs none; places_left() counts with one query when there is a limit.
+    return get_object_or_404(_events_for_visitor(request.user).select_related("organiser"), pk=pk)
 
 
 def event_detail(request: HttpRequest, pk: int) -> HttpResponse:
@@ -63,7 +111,8 @@ def event_detail(request: HttpRequest, pk: int) -> HttpResponse:
     registration = None
     rank = None
     if request.user.is_authenticated and request.user.role == Role.DRIVER:
-        registration = Registration.objects.visible_to(request.user).filter(event=event).first()
+        # One row at most (one per person and event); ordered by pk, not by the model's ordering (a join).
+        registration = Registration.objects.visible_to(request.user).filter(event=event).order_by("pk").first()
         if registration and not registration.is_active:
             registration = None
         rank = waiting_rank(registration) if registration else None
@@ -92,29 +141,20 @@ def event_register(request: HttpRequest, pk: int) -> HttpResponse:
 
 @role_required(Role.DRIVER)
 def _event_register(request: HttpRequest, pk: int) -> HttpResponse:
+    if request.method == "POST" and "family-TOTAL_FORMS" not in request.POST:
+        # The event page's one tap: no form to build, no kind or venue to show; the service reads the
+        # event again under its lock, so this read only answers "may this driver see it" (else 404).
+        event = get_visible_or_404(Event.objects.only("pk", "capacity"), request.user, pk=pk)
+        return _register(request, event, [])
     event = get_visible_or_404(Event.objects.select_related("kind", "site"), request.user, pk=pk)
     asks_age = event.kind.asks_child_age
     formset = family_formset(data=request.POST if request.method == "POST" else None, asks_age=asks_age)
     if request.method == "POST":
-        with_family = event.allow_family and "family-TOTAL_FORMS" in request.POST
-        if not with_family or formset.is_valid():
-            family = (
-                [FamilyEntry(e["name"], e["relation"].strip(), e.get("age")) for e in formset.entries()]
-                if (with_family)
-                else []
-            )
-            try:
-                registration, created = registration_create(event=event, user=request.user, family=family)
-            except RegistrationError as exc:
-                messages.error(request, str(exc))
-                return redirect("activities:event_detail", pk=event.pk)
-            if not created:
-                messages.info(request, _("You are already registered."))
-            elif registration.status == "waiting":
-                messages.warning(request, _("The event is full: you are on the waiting list."))
-            else:
-                messages.success(request, _("You are registered."))
-            return redirect("activities:ticket", code=registration.ticket_code)
+        if not event.allow_family:
+            return _register(request, event, [])
+        if formset.is_valid():
+            family = [FamilyEntry(e["name"], e["relation"].strip(), e.get("age")) for e in formset.entries()]
+            return _register(request, event, family)
     return render(
         request,
         "activities/register.html",
@@ -122,11 +162,25 @@ def _event_register(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
+def _register(request: HttpRequest, event: Event, family: list[FamilyEntry]) -> HttpResponse:
+    try:
+        registration, created = registration_create(event=event, user=request.user, family=family)
+    except RegistrationError as exc:
+        messages.error(request, str(exc))
+        return redirect("activities:event_detail", pk=event.pk)
+    if not created:
+        messages.info(request, _("You are already registered."))
+    elif registration.status == "waiting":
+        messages.warning(request, _("The event is full: you are on the waiting list."))
+    else:
+        messages.success(request, _("You are registered."))
+    return redirect("activities:ticket", code=registration.ticket_code)
+
+
 def _get_registration_for_user(request: HttpRequest, code: str) -> Registration:
+    # The ticket, its .ics and its cancellation show the event's title, times and venue (the site).
     return get_visible_or_404(
-        Registration.objects.select_related("event", "event__kind", "event__site").prefetch_related("family"),
-        request.user,
-        ticket_code=code,
+        Registration.objects.select_related("event", "event__site"), request.user, ticket_code=code
     )
 
 
@@ -141,11 +195,20 @@ def my_registrations(request: HttpRequest) -> HttpResponse:
     return render(request, "activities/my_registrations.html", {"page": page})
 
 
+@lru_cache(maxsize=1024)
+def _qr_svg(url: str) -> str:
+    """The QR code of `url` as inline SVG: a pure function of the URL (so nothing to invalidate), and the
+    ticket's costliest part (segno tries 8 masks in Python, ≈ 5 ms): a driver opens the ticket again at the
+    door. 1,024 tickets × ≈ 3 KB per process."""
+    return segno.make(url, error="m").svg_inline(scale=5, dark="#000", light="#fff")
+
+
 @role_required(Role.DRIVER)
 def ticket(request: HttpRequest, code: str) -> HttpResponse:
     registration = _get_registration_for_user(request, code)
-    checkin_url = request.build_absolute_uri(reverse("activities:checkin", args=[registration.ticket_code]))
-    qr = segno.make(checkin_url, error="m").svg_inline(scale=5, dark="#000", light="#fff")
+    qr = ""
+    if registration.status == "confirmed":  # the only state the template shows the code in
+        qr = _qr_svg(request.build_absolute_uri(reverse("activities:checkin", args=[registration.ticket_code])))
     event = registration.event
     return render(
         request,
@@ -153,6 +216,7 @@ def ticket(request: HttpRequest, code: str) -> HttpResponse:
         {
             "registration": registration,
             "event": event,
+            "family": list(registration.family.all()),
             "qr": mark_safe(qr),  # segno's own SVG of our own URL: no user text inside
             "rank": waiting_rank(registration),
             "can_cancel": registration.status in ("confirmed", "waiting") and timezone.now() < event.starts_at,

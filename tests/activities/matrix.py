@@ -104,12 +104,17 @@ def _pk(w: dict) -> dict:
 
 
 CASES = {
-    # Session, user, events with places (1 aggregate), count for the pager, kinds for the filter form.
-    "activities:event_list": Case(expect=EVERYONE_200, budget=("driver", 8)),
-    "activities:event_detail": Case(kwargs=_pk, expect=EVERYONE_200, budget=("driver", 6)),
-    "activities:event_register": Case(kwargs=_pk, expect=DRIVER_200, budget=("driver", 6)),
-    "activities:mine": Case(expect=DRIVER_200, budget=("driver", 5)),
-    "activities:ticket": Case(kwargs=_code, expect=DRIVER_200, budget=("driver", 5)),
+    # Session, user, count for the pager, the page of events, places held (1 aggregate, events with a limit),
+    # the driver's registrations on the page, kinds (filter form and the rows' kind names).
+    "activities:event_list": Case(expect=EVERYONE_200, budget=("driver", 7)),
+    # Session, user, event, places held (an event with a limit only), the driver's registration.
+    "activities:event_detail": Case(kwargs=_pk, expect=EVERYONE_200, budget=("driver", 5)),
+    # Session, user, event, places held (with a limit).
+    "activities:event_register": Case(kwargs=_pk, expect=DRIVER_200, budget=("driver", 4)),
+    # Session, user, count for the pager, registrations with their events.
+    "activities:mine": Case(expect=DRIVER_200, budget=("driver", 4)),
+    # Session, user, registration with its event and venue, family members.
+    "activities:ticket": Case(kwargs=_code, expect=DRIVER_200, budget=("driver", 4)),
     "activities:ticket_cancel": Case(kwargs=_code, expect=POST_ONLY),
     "activities:ticket_ics": Case(kwargs=_code, expect=DRIVER_200),
     "activities:checkin": Case(kwargs=_code, expect=DOOR_200, budget=("desk", 5)),

@@ -3,12 +3,19 @@
 from __future__ import annotations
 
 import threading
+import time
 
 import pytest
-from django.db import connection
+from django.db import connection, transaction
 
 from activities.models import Registration
-from activities.services import registration_cancel, registration_checkin, registration_create
+from activities.services import (
+    RegistrationError,
+    event_cancel,
+    registration_cancel,
+    registration_checkin,
+    registration_create,
+)
 from tests.activities.conftest import drivers, make_event
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
@@ -91,3 +98,92 @@ def test_double_submitted_registration_is_one_row(park, tree, kinds, dong):
     results = _run_all(lambda _: registration_create(event=event, user=dong)[1], range(8))
     assert results.count(True) == 1
     assert Registration.objects.filter(event=event).count() == 1
+
+
+# --- Events without a place limit: registrations share the event row (FOR SHARE), nobody queues ----------
+
+
+def test_200_registrations_without_a_limit_are_all_confirmed(park, tree, kinds):
+    people = drivers(park, 200)
+    event = make_event(park, kinds["clinic"], tree["b1"], capacity=None)
+    results = _run_all(lambda u: registration_create(event=event, user=u), people)
+    assert all(created for _reg, created in results)
+    regs = Registration.objects.filter(event=event)
+    assert regs.count() == 200 and regs.filter(status="confirmed", position__isnull=True).count() == 200
+
+
+def test_double_submitted_registration_without_a_limit_is_one_row(park, tree, kinds, dong):
+    event = make_event(park, kinds["clinic"], tree["b1"], capacity=None)
+    results = _run_all(lambda _: registration_create(event=event, user=dong), range(8))
+    assert [created for _reg, created in results].count(True) == 1
+    assert len({reg.pk for reg, _created in results}) == 1
+    assert Registration.objects.filter(event=event).count() == 1
+
+
+def test_registrations_without_a_limit_do_not_wait_for_each_other(park, tree, kinds):
+    """A's transaction stays open (its registration made) until B's registration has finished: with the
+    exclusive lock of the capacity path, B would wait for A's commit and A's wait would time out."""
+    a, b = drivers(park, 2)
+    event = make_event(park, kinds["clinic"], tree["b1"], capacity=None)
+    a_registered, b_done = threading.Event(), threading.Event()
+    outcome = {}
+
+    def first():
+        with transaction.atomic():
+            registration_create(event=event, user=a)
+            a_registered.set()
+            outcome["b_finished_meanwhile"] = b_done.wait(timeout=5)
+
+    def second():
+        assert a_registered.wait(timeout=10)
+        outcome["b"] = registration_create(event=event, user=b)[0].status
+        b_done.set()
+
+    _run_each([first, second])
+    assert outcome == {"b_finished_meanwhile": True, "b": "confirmed"}
+    assert Registration.objects.filter(event=event, status="confirmed").count() == 2
+
+
+def test_registration_without_a_limit_waits_for_the_event_cancellation(park, tree, kinds, dong):
+    """The cancellation holds the event row; the registration waits for it, then finds the event cancelled
+    (reading the row without the shared lock, it would have registered for a cancelled event, untexted)."""
+    event = make_event(park, kinds["clinic"], tree["b1"], capacity=None)
+    cancelling = threading.Event()
+    outcome = {}
+
+    def cancel():
+        with transaction.atomic():
+            event_cancel(event=event)
+            cancelling.set()
+            time.sleep(0.5)  # the registration below starts meanwhile and must wait for this commit
+
+    def register():
+        assert cancelling.wait(timeout=10)
+        try:
+            registration_create(event=event, user=dong)
+        except RegistrationError as exc:
+            outcome["refused"] = str(exc)
+
+    _run_each([cancel, register])
+    assert "refused" in outcome
+    assert not Registration.objects.filter(event=event).exists()
+
+
+def _run_each(fns):
+    """Run each function in its own thread (and connection); re-raise the first error."""
+    errors: list = []
+
+    def wrap(fn):
+        try:
+            fn()
+        except Exception as exc:  # surfaced below
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=wrap, args=(fn,)) for fn in fns]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors, errors

@@ -150,3 +150,69 @@ def test_ics_lines_are_folded_at_75_octets(client, park, tree, kinds, dong):
     assert all(len(line) <= 75 for line in body.split(b"\r\n"))
     unfolded = body.decode().replace("\r\n ", "")
     assert "SUMMARY:" + "健康义诊" * 12 in unfolded
+
+
+def test_ticket_shows_the_family_and_the_qr_code_of_its_own_checkin_url(client, park, tree, kinds, dong, wang):
+    """The QR code is memoised per URL (views.public._qr_svg): each ticket still gets its own."""
+    from activities.services import FamilyEntry
+    from activities.views.public import _qr_svg
+
+    event = make_event(park, kinds["school"], tree["b1"], allow_family=True, capacity=10)
+    mine, _ = registration_create(event=event, user=dong, family=[FamilyEntry("董小妹", "女儿", 8)])
+    theirs, _ = registration_create(event=event, user=wang)
+    client.force_login(dong)
+    html = client.get(reverse("activities:ticket", args=[mine.ticket_code])).content.decode()
+    assert "董小妹" in html and "女儿" in html
+    url = "http://testserver" + reverse("activities:checkin", args=[mine.ticket_code])
+    assert _qr_svg(url) in html
+    other = _qr_svg("http://testserver" + reverse("activities:checkin", args=[theirs.ticket_code]))
+    assert other != _qr_svg(url) and other not in html
+
+
+def test_ticket_of_the_waiting_list_has_no_qr_code(client, park, tree, kinds, dong, wang):
+    event = make_event(park, kinds["clinic"], tree["b1"], capacity=1)
+    registration_create(event=event, user=wang)
+    reg, _ = registration_create(event=event, user=dong)
+    client.force_login(dong)
+    html = client.get(reverse("activities:ticket", args=[reg.ticket_code])).content.decode()
+    assert reg.status == "waiting" and "<svg" not in html
+
+
+def test_list_filter_form_follows_the_kinds(client, clinic, dong, park):
+    """The empty filter form is memoised per (language, park, kinds): a new or renamed kind shows at once."""
+    from activities.models import EventKind
+
+    client.force_login(dong)
+    html = client.get(reverse("activities:event_list")).content.decode()
+    assert "健康义诊" in html and "卡友大讲堂" not in html
+    lecture = EventKind.objects.create(park=park, slug="lecture", name="卡友大讲堂")
+    assert (
+        f'<option value="{lecture.pk}">卡友大讲堂</option>'
+        in client.get(reverse("activities:event_list")).content.decode()
+    )
+    EventKind.objects.filter(pk=lecture.pk).update(name="卡友讲堂")
+    html = client.get(reverse("activities:event_list")).content.decode()
+    assert f'<option value="{lecture.pk}">卡友讲堂</option>' in html and "卡友大讲堂" not in html
+    # A bound form keeps what was chosen.
+    html = client.get(reverse("activities:event_list"), {"kind": lecture.pk}).content.decode()
+    assert f'<option value="{lecture.pk}" selected>卡友讲堂</option>' in html
+    # Each row links to its event page.
+    html = client.get(reverse("activities:event_list")).content.decode()
+    assert f'href="{reverse("activities:event_detail", args=[clinic.pk])}"' in html
+
+
+def test_one_tap_register_without_a_limit_query_count(client, park, tree, kinds, dong):
+    """Session, user, the event (visible?), then one transaction (savepoint here): the event under a shared
+    lock, "earlier row or anyone waiting?", the insert. Never the locked path's FOR UPDATE and aggregate."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    event = make_event(park, kinds["clinic"], tree["b1"], capacity=None)
+    client.force_login(dong)
+    with CaptureQueriesContext(connection) as queries:
+        response = client.post(reverse("activities:event_register", args=[event.pk]))
+    sql = [q["sql"] for q in queries.captured_queries]
+    assert len(sql) <= 8, sql
+    assert not any("FOR UPDATE" in q or "SUM(" in q for q in sql), sql
+    reg = Registration.objects.get(event=event, user=dong)
+    assert response.url == reverse("activities:ticket", args=[reg.ticket_code]) and reg.status == "confirmed"

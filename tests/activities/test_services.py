@@ -130,3 +130,81 @@ def test_database_refuses_bad_events(park, tree, kinds):
             event = make_event(park, kinds["clinic"], tree["b1"], capacity=bad.get("capacity", 5))
             if "ends_at_offset" in bad:
                 type(event).objects.filter(pk=event.pk).update(ends_at=event.starts_at - timedelta(hours=1))
+
+
+# --- Events without a place limit take the shared-lock path (activities.services._register_without_limit) ----
+
+
+@pytest.fixture
+def unlimited(park, tree, kinds):
+    return make_event(park, kinds["clinic"], tree["b1"], capacity=None, allow_family=True, title="不限名额")
+
+
+def test_no_limit_confirms_everyone_with_family(unlimited, park, dong):
+    people = drivers(park, 3)
+    regs = [registration_create(event=unlimited, user=u)[0] for u in people]
+    with_child, created = registration_create(event=unlimited, user=dong, family=[FamilyEntry("董小", "女儿", 8)])
+    assert created and with_child.places == 2 and with_child.family.get().age == 8
+    assert {r.status for r in [*regs, with_child]} == {"confirmed"}
+    assert all(r.position is None and r.confirmed_at == r.created for r in [*regs, with_child])
+    assert unlimited.places_left() is None
+
+
+def test_no_limit_second_registration_returns_the_first(unlimited, dong):
+    first, created = registration_create(event=unlimited, user=dong)
+    again, created_again = registration_create(event=unlimited, user=dong)
+    assert created and not created_again and first.pk == again.pk
+    assert Registration.objects.filter(event=unlimited).count() == 1
+
+
+def test_no_limit_reregistering_after_cancel_reuses_the_row(unlimited, dong):
+    first, _ = registration_create(event=unlimited, user=dong, family=[FamilyEntry("董小", "女儿", 8)])
+    registration_cancel(registration=first, by=dong)
+    again, created = registration_create(event=unlimited, user=dong)
+    assert created and again.pk == first.pk and again.status == "confirmed" and again.places == 1
+    assert not again.family.exists()
+
+
+def test_no_limit_refuses_closed_cancelled_and_unwanted_family(park, tree, kinds, dong):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    clinic = kinds["clinic"]
+    closed = make_event(
+        park, clinic, tree["b1"], capacity=None, registration_closes=timezone.now() - timedelta(hours=1)
+    )
+    cancelled = make_event(park, clinic, tree["b1"], capacity=None, status="cancelled")
+    draft = make_event(park, clinic, tree["b1"], capacity=None, status="draft")
+    no_family = make_event(park, clinic, tree["b1"], capacity=None, allow_family=False)
+    for event in (closed, cancelled, draft):
+        with pytest.raises(RegistrationError):
+            registration_create(event=event, user=dong)
+    with pytest.raises(RegistrationError):
+        registration_create(event=no_family, user=dong, family=[FamilyEntry("x", "y")])
+    assert not Registration.objects.exists()
+
+
+def test_lifted_limit_keeps_the_waiting_list_first(park, tree, kinds):
+    """The limit was lifted and the promotion has not run yet: a newcomer queues behind those waiting."""
+    from activities.models import Event
+
+    event = make_event(park, kinds["clinic"], tree["b1"], capacity=1)
+    a, b, c = drivers(park, 3)
+    registration_create(event=event, user=a)
+    assert registration_create(event=event, user=b)[0].status == "waiting"
+    Event.objects.filter(pk=event.pk).update(capacity=None)
+    event.refresh_from_db()
+    newcomer, _ = registration_create(event=event, user=c)
+    assert (newcomer.status, newcomer.position) == ("waiting", 2)
+
+
+def test_limit_set_after_the_page_was_read_is_enforced(park, tree, kinds):
+    """The caller's copy says "no limit", the row says 1 place: the locked path decides."""
+    from activities.models import Event
+
+    event = make_event(park, kinds["clinic"], tree["b1"], capacity=None)
+    a, b = drivers(park, 2)
+    Event.objects.filter(pk=event.pk).update(capacity=1)
+    assert registration_create(event=event, user=a)[0].status == "confirmed"
+    assert registration_create(event=event, user=b)[0].status == "waiting"
