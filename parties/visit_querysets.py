@@ -12,7 +12,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 from django.conf import settings
-from django.db.models import Max, Q
+from django.db.models import Max, Q, Value
 
 from parkportal.scoping import ScopedQuerySet
 from parties.querysets import subtree_q
@@ -49,6 +49,22 @@ class VisitQuerySet(_VisitScoped):
     park_lookup = "park"
     prefix = ""
 
+    def for_list(self, user):
+        """visible_to(user), with an instructor's scope resolved to ids first: the same rows, found by index.
+
+        The instructor's scope is an OR across three joins (their visits, their enterprises', their platforms'
+        secondaries'), which PostgreSQL can only answer by joining every visit of the park (25 ms at 30,000
+        visits for the list's COUNT). With the instructor ids and enterprise ids as literals, it is a BitmapOr
+        of two index scans (1.6 ms). One query more, run when called; for a page's list, not for a scope that
+        must stay lazy.
+        """
+        if not (user.is_authenticated and user.is_active and user.role == "instructor" and user.park_id):
+            return self.visible_to(user)
+        instructor_ids, enterprise_ids = instructor_scope_ids(user)
+        return self.filter(
+            Q(instructor_id__in=instructor_ids) | Q(enterprise_id__in=enterprise_ids), park_id=user.park_id
+        )
+
 
 class VisitProblemQuerySet(_VisitScoped):
     park_lookup = "visit__park"
@@ -66,6 +82,28 @@ class VisitPhotoQuerySet(_VisitScoped):
 class VisitRevisionQuerySet(_VisitScoped):
     park_lookup = "visit__park"
     prefix = "visit__"
+
+
+def instructor_scope_ids(user) -> tuple[list[int], list[int]]:
+    """An instructor's Instructor ids, and the ids of the enterprises assigned to them (their platform
+    enterprises and those platforms' secondary enterprises), in ONE query."""
+    from parties.models import Enterprise, Instructor
+
+    mine = Instructor.objects.filter(user=user).order_by()
+    their_platforms = Enterprise.objects.filter(instructor__in=mine.values("pk")).values("pk")
+    assigned = (
+        # The same rows as Q(instructor__user=user) | Q(platform__instructor__user=user), without joining every
+        # enterprise to its platform and both instructors (2.6 → 0.6 ms at 3,549 enterprises).
+        Enterprise.objects.filter(Q(instructor__in=mine.values("pk")) | Q(platform__in=their_platforms))
+        .order_by()
+        .annotate(source=Value("e"))
+        .values_list("source", "pk")
+    )
+    instructor_ids: list[int] = []
+    enterprise_ids: list[int] = []
+    for source, pk in mine.annotate(source=Value("i")).values_list("source", "pk").union(assigned, all=True):
+        (instructor_ids if source == "i" else enterprise_ids).append(pk)
+    return instructor_ids, enterprise_ids
 
 
 def interval_days() -> int:
