@@ -57,6 +57,10 @@ CASES = {
     # session, user, organisations, member counts grouped by organisation, birthdays count + rows,
     # inactive count + rows
     "parties:reminders": Case(expect=OFFICE, budget=("park_admin", 8)),
+    # session, user, organisations, member counts grouped by organisation
+    "parties:reminder_group": Case(
+        expect=OFFICE, kwargs=lambda w: {"group": "terms_overdue"}, budget=("park_admin", 4)
+    ),
     "parties:import_members": Case(expect=OFFICE, budget=("park_admin", 2)),
     "parties:import_members_template": Case(expect=OFFICE, budget=("park_admin", 2)),
     "parties:import_members_confirm": Case(
