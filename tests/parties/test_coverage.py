@@ -69,7 +69,7 @@ def test_overall_and_per_committee_rates(client, hand_park):
     unassigned = response.context["unassigned"]
     assert (unassigned.total, unassigned.must, unassigned.built) == (1, 1, 0)
     assert response.context["root_row"] is None
-    missing = [e.name for e in response.context["page"].object_list]
+    missing = [e["name"] for e in response.context["page"].object_list]  # rows are dicts
     assert sorted(missing) == ["P3", "S2", "S3"]
     html = response.content.decode()
     assert "50.0%" in html and "66.7%" in html
@@ -84,7 +84,7 @@ def test_secretary_sees_rates_of_their_subtree(client, hand_park):
     rows = {row.label: row for row in response.context["rows"]}
     assert list(rows) == ["甲社区"]  # the children of the secretary's committee
     assert (rows["甲社区"].must, rows["甲社区"].built) == (3, 2)
-    assert [e.name for e in response.context["page"].object_list] == ["S2"]
+    assert [e["name"] for e in response.context["page"].object_list] == ["S2"]
 
 
 def test_threshold_comes_from_settings(client, hand_park, settings):
