@@ -9,10 +9,11 @@ Who sees a visit:
 
 from __future__ import annotations
 
+from collections import namedtuple
 from datetime import date, timedelta
 
 from django.conf import settings
-from django.db.models import Max, Q, Value
+from django.db.models import OuterRef, Q, Subquery, Value
 
 from parkportal.scoping import ScopedQuerySet
 from parties.querysets import subtree_q
@@ -110,25 +111,31 @@ def interval_days() -> int:
     return settings.PORTAL_RULES["VISIT_INTERVAL_DAYS"]
 
 
+#: A row of "my enterprises": a tuple with the model's attribute names, plus the figures the page shows.
+EnterpriseRow = namedtuple("EnterpriseRow", "pk name kind platform_id last_visit days_since overdue")
+
+
 def my_enterprises(user, today: date):
     """The instructor's enterprises with the date of their last visit, in ONE query.
 
-    Each platform enterprise is followed by its secondary enterprises. Rows get `last_visit` (annotated),
-    and in Python `days_since` and `overdue` (platform enterprises only: never visited, or last visited
-    more than VISIT_INTERVAL_DAYS ago).
+    Each platform enterprise is followed by its secondary enterprises. Rows (EnterpriseRow tuples, no model
+    instances) carry `last_visit` (one index probe per enterprise), `days_since` and `overdue` (platform
+    enterprises only: never visited, or last visited more than VISIT_INTERVAL_DAYS ago).
     """
-    from parties.models import Enterprise
+    from parties.models import Enterprise, Visit
 
-    rows = list(
-        Enterprise.objects.visible_to(user)
-        .select_related("platform")
-        .annotate(last_visit=Max("visits__date"))
-        .order_by("name")
-    )
+    last = Visit.objects.filter(enterprise=OuterRef("pk")).order_by("-date").values("date")[:1]
     limit = interval_days()
-    for row in rows:
-        row.days_since = (today - row.last_visit).days if row.last_visit else None
-        row.overdue = row.kind == "platform" and (row.days_since is None or row.days_since > limit)
+    rows = []
+    for pk, name, kind, platform_id, last_visit in (
+        Enterprise.objects.visible_to(user)
+        .annotate(last_visit=Subquery(last))
+        .order_by("name")
+        .values_list("pk", "name", "kind", "platform_id", "last_visit")
+    ):
+        days_since = (today - last_visit).days if last_visit else None
+        overdue = kind == "platform" and (days_since is None or days_since > limit)
+        rows.append(EnterpriseRow(pk, name, kind, platform_id, last_visit, days_since, overdue))
     # Platforms first by name, each followed by its own secondaries.
     platforms = sorted((r for r in rows if r.kind == "platform"), key=lambda r: r.name)
     by_group: dict[int, list] = {}

@@ -11,6 +11,7 @@ from django.db.models import Count, Exists, IntegerField, OuterRef, Q, Subquery,
 from django.db.models.functions import Coalesce
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -89,7 +90,15 @@ def my_enterprises(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "parties/visits/my_enterprises.html",
-        {"rows": rows, "overdue": overdue, "today": today, "interval": overdue_cutoff(today)},
+        {
+            "rows": rows,
+            "overdue": overdue,
+            "today": today,
+            "interval": overdue_cutoff(today),
+            # Each row's links are these plus its pk, not two {% url %} per row.
+            "new_url": reverse("parties:visit_new") + "?enterprise=",
+            "past_url": reverse("parties:visit_list") + "?enterprise_id=",
+        },
     )
 
 
