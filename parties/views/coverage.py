@@ -24,7 +24,8 @@ MISSING_COLUMNS = (
 
 @role_required(*OFFICE_ROLES)
 def coverage(request: HttpRequest) -> HttpResponse:
-    # Queries: overall aggregate (1), committees (1), per-committee aggregate (1), missing list count + page (2).
+    # Queries: overall aggregate (1), committees (1), aggregate per (organisation, platform) and the paths that
+    # place them under committees (2), missing list count + page (2).
     rows, root_row, unassigned = cov.coverage_by_committee(request.user)
     page = paginate(request, cov.missing_enterprises(request.user).values(*MISSING_COLUMNS))
     labels = dict(CoverageStatus.choices)
