@@ -1,14 +1,19 @@
-"""List filters (django-filter) for the enterprise and member lists; every choice list is scoped to the viewer."""
+"""List filters (django-filter) for the enterprise and member lists; every choice list is scoped to the viewer.
+
+Every `<select>` is a `FastSelect` and the model choices are read with values_list (parkportal.widgets): the
+organisation filter lists the whole tree (400 organisations in a large park), and Django's per-option templates
+and one model instance per option were most of a list page's time.
+"""
 
 from __future__ import annotations
 
 import django_filters
-from django import forms
 from django.conf import settings
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from parkportal.widgets import FastSelect, ValuesModelChoiceField
 from parties.models import (
     Category,
     CoverageStatus,
@@ -23,10 +28,14 @@ from parties.rules import months_before
 YES_NO = ((True, _("Yes")), (False, _("No")))
 
 
+def _yes_no_select():
+    return FastSelect(choices=(("", "---------"), ("true", _("Yes")), ("false", _("No"))))
+
+
 def _organisations(request):
     if request is None:
         return Organisation.objects.none()
-    return Organisation.objects.visible_to(request.user).only("pk", "name", "depth", "path").order_by("path")
+    return Organisation.objects.visible_to(request.user).order_by("path")
 
 
 def _categories(request):
@@ -41,11 +50,23 @@ def _platforms(request):
     return Enterprise.objects.visible_to(request.user).platforms().only("pk", "name").order_by("name")
 
 
-class OrganisationChoiceField(forms.ModelChoiceField):
+class OrganisationChoiceField(ValuesModelChoiceField):
     """Indents each organisation by its depth, so the select reads like the tree."""
 
-    def label_from_instance(self, obj) -> str:
-        return "\u3000" * obj.depth + obj.name
+    label_fields = ("name", "depth")
+
+    def label_from_values(self, name, depth) -> str:
+        return "\u3000" * depth + name
+
+
+class NamedChoiceField(ValuesModelChoiceField):
+    """A model choice labelled by its name (`__str__` of Category and Enterprise), read without instances."""
+
+    label_fields = ("name",)
+
+
+class NamedChoiceFilter(django_filters.ModelChoiceFilter):
+    field_class = NamedChoiceField
 
 
 class SubtreeFilter(django_filters.ModelChoiceFilter):
@@ -68,10 +89,10 @@ class SubtreeFilter(django_filters.ModelChoiceFilter):
 
 class EnterpriseFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(method="search", label=_("Search"))
-    kind = django_filters.ChoiceFilter(choices=EnterpriseKind.choices, label=_("Kind"))
-    platform = django_filters.ModelChoiceFilter(queryset=_platforms, label=_("Platform enterprise"))
-    category = django_filters.ModelChoiceFilter(queryset=_categories, label=_("Category"))
-    coverage = django_filters.ChoiceFilter(choices=CoverageStatus.choices, label=_("Coverage"))
+    kind = django_filters.ChoiceFilter(choices=EnterpriseKind.choices, label=_("Kind"), widget=FastSelect)
+    platform = NamedChoiceFilter(queryset=_platforms, label=_("Platform enterprise"))
+    category = NamedChoiceFilter(queryset=_categories, label=_("Category"))
+    coverage = django_filters.ChoiceFilter(choices=CoverageStatus.choices, label=_("Coverage"), widget=FastSelect)
     organisation = SubtreeFilter(
         queryset=_organisations,
         label=_("Organisation (with its subtree)"),
@@ -80,7 +101,7 @@ class EnterpriseFilter(django_filters.FilterSet):
     must = django_filters.BooleanFilter(
         method="filter_must",
         label=_("Must have an organisation"),
-        widget=forms.Select(choices=(("", "---------"), ("true", _("Yes")), ("false", _("No")))),
+        widget=_yes_no_select(),
     )
 
     class Meta:
@@ -102,11 +123,11 @@ class EnterpriseFilter(django_filters.FilterSet):
 
 class MemberFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(method="search", label=_("Search"))
-    status = django_filters.ChoiceFilter(choices=MemberStatus.choices, label=_("Status"))
+    status = django_filters.ChoiceFilter(choices=MemberStatus.choices, label=_("Status"), widget=FastSelect)
     floating = django_filters.BooleanFilter(
         field_name="is_floating",
         label=_("Floating member"),
-        widget=forms.Select(choices=(("", "---------"), ("true", _("Yes")), ("false", _("No")))),
+        widget=_yes_no_select(),
     )
     organisation = SubtreeFilter(queryset=_organisations, label=_("Organisation (with its subtree)"))
     birthday_month = django_filters.TypedChoiceFilter(
@@ -114,11 +135,12 @@ class MemberFilter(django_filters.FilterSet):
         choices=[(m, m) for m in range(1, 13)],
         coerce=int,
         label=_("Political birthday in month"),
+        widget=FastSelect,
     )
     inactive = django_filters.BooleanFilter(
         method="filter_inactive",
         label=_("No recorded activity for months"),
-        widget=forms.Select(choices=(("", "---------"), ("true", _("Yes")), ("false", _("No")))),
+        widget=_yes_no_select(),
     )
 
     class Meta:

@@ -68,7 +68,13 @@ class EnterpriseQuerySet(ScopedQuerySet):
         )
 
     def scope_instructor(self, user):
-        return self.filter(Q(instructor__user=user) | Q(platform__instructor__user=user), park_id=user.park_id)
+        # Q(instructor__user=user) | Q(platform__instructor__user=user), as subqueries: the joins made
+        # PostgreSQL join every enterprise of the park to its platform and both instructors (4 ms at 3,549).
+        from parties.models import Enterprise, Instructor
+
+        mine = Instructor.objects.filter(user=user).values("pk")
+        their_platforms = Enterprise.objects.filter(instructor__in=mine).values("pk")
+        return self.filter(Q(instructor__in=mine) | Q(platform__in=their_platforms), park_id=user.park_id)
 
 
 class MemberQuerySet(ScopedQuerySet):

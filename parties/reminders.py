@@ -1,26 +1,33 @@
 """The reminders page's lists: terms ending, branch sizes, political birthdays, inactivity.
 
-Every threshold comes from settings.PORTAL_RULES. Organisation rules run in ONE annotated query
-over the viewer's organisations; members' lists are two limited queries plus their counts.
+Every threshold comes from settings.PORTAL_RULES. Organisation rules run over the viewer's organisations read
+as tuples with their member counts (two queries); members' lists are two limited queries plus their counts.
+
+The page shows each list's first PREVIEW rows with its count; an organisation list's full rows are on its own
+page (ORG_GROUPS, `parties:reminder_group`), a member list's in the member list, filtered. All of them on one
+page were 360 KB of HTML for a large park's administrator.
 """
 
 from __future__ import annotations
 
 import hashlib
+from collections import namedtuple
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from django.conf import settings
 from django.db.models import Count, Q
 from django.utils import timezone
-from django.utils.translation import get_language
+from django.utils.translation import get_language, gettext, ngettext
 
 from parties.models import Member, MemberStatus, Organisation, OrganisationKind
 from parties.rules import add_months, months_before
 
 BRANCH_KINDS = (OrganisationKind.BRANCH, OrganisationKind.JOINT_BRANCH)
 GRASSROOTS_KINDS = (OrganisationKind.BRANCH, OrganisationKind.JOINT_BRANCH, OrganisationKind.GENERAL_BRANCH)
-MEMBER_LIST_LIMIT = 100
+#: Rows of each list shown on the reminders page (the member lists fetch no more).
+PREVIEW = 10
+MEMBER_LIST_LIMIT = PREVIEW
 
 
 @dataclass
@@ -48,9 +55,54 @@ class Reminders:
 
 #: The member columns the reminders' lists show.
 MEMBER_COLUMNS = ("pk", "name", "is_floating", "admitted", "last_activity", "organisation_id")
+MemberRow = namedtuple("MemberRow", (*MEMBER_COLUMNS, "organisation_name"))
 
 #: The organisation columns the reminders' lists use and show.
 ORG_COLUMNS = ("pk", "name", "kind", "term_end", "last_activity", "has_committee", "full_members", "local_members")
+#: A row of an organisation list: a tuple (no model instance per organisation), attributes as the model's.
+OrgRow = namedtuple("OrgRow", (*ORG_COLUMNS, "floating_members", "kind_label"))
+
+#: The organisation lists, in the page's order: (attribute of Reminders, section, badge tone).
+ORG_GROUPS = (
+    ("terms_overdue", "terms", "alert"),
+    ("terms_1_month", "terms", "alert"),
+    ("terms_6_months", "terms", "warn"),
+    ("too_small", "size", "warn"),
+    ("needs_committee", "size", "warn"),
+    ("needs_general_branch", "size", "warn"),
+    ("needs_committee_org", "size", "warn"),
+    ("inactive_branches", "activity", "warn"),
+)
+
+
+def group_title(key: str, rules: dict) -> str:
+    """An organisation list's heading (the msgids the page's template used, so their translations stay)."""
+    if key == "terms_overdue":
+        return gettext("Terms already ended")
+    if key in ("terms_1_month", "terms_6_months"):
+        n = rules["TERM_REMIND_MONTHS"][1 if key == "terms_1_month" else 0]
+        return ngettext("Terms ending within %(n)s month", "Terms ending within %(n)s months", n) % {"n": n}
+    texts = {
+        "too_small": (
+            gettext("Branches with fewer than %(n)s full members (consider a joint branch)"),
+            "BRANCH_MIN_FULL_MEMBERS",
+        ),
+        "needs_committee": (
+            gettext("Branches with %(n)s or more full members and no elected committee"),
+            "BRANCH_COMMITTEE_MIN_FULL_MEMBERS",
+        ),
+        "needs_general_branch": (
+            gettext("Branches with %(n)s or more members (consider a general branch)"),
+            "GENERAL_BRANCH_MIN_MEMBERS",
+        ),
+        "needs_committee_org": (
+            gettext("Branches and general branches with %(n)s or more members (consider a grassroots committee)"),
+            "COMMITTEE_MIN_MEMBERS",
+        ),
+        "inactive_branches": (gettext("Branches with no recorded activity for %(n)s days"), "INACTIVE_BRANCH_DAYS"),
+    }
+    text, rule = texts[key]
+    return text % {"n": rules[rule]}
 
 
 def fingerprint(*parts) -> str:
@@ -99,7 +151,8 @@ def member_counts(user) -> dict[int, tuple[int, int, int]]:
     return {org_id: (full, local_, floating) for org_id, full, local_, floating in rows}
 
 
-def reminders_for(user, today: date | None = None) -> Reminders:
+def reminders_for(user, today: date | None = None, *, members: bool = True) -> Reminders:
+    """Every list of the reminders page; `members=False` skips the two member lists (4 queries)."""
     rules = settings.PORTAL_RULES
     today = today or timezone.localdate()
     long_months, short_months = rules["TERM_REMIND_MONTHS"]
@@ -108,14 +161,14 @@ def reminders_for(user, today: date | None = None) -> Reminders:
     later = add_months(today, long_months)
     inactive_branch_cutoff = today - timedelta(days=rules["INACTIVE_BRANCH_DAYS"])
 
-    # Queries 1-2: every organisation of the viewer (only the columns used and shown), and member counts.
-    orgs = list(Organisation.objects.visible_to(user).only(*ORG_COLUMNS[:6]).order_by("path"))
+    # Queries 1-2: every organisation of the viewer (only the columns used and shown, as tuples), member counts.
+    kinds = dict(OrganisationKind.choices)
     counts = member_counts(user)
-    for org in orgs:
-        org.full_members, org.local_members, org.floating_members = counts.get(org.pk, (0, 0, 0))
-    result.fingerprint = fingerprint(
-        today, sorted(rules.items()), [tuple(getattr(o, c) for c in ORG_COLUMNS) for o in orgs]
-    )
+    orgs = [
+        OrgRow(*row, *counts.get(row[0], (0, 0, 0)), kinds.get(row[2], row[2]))
+        for row in Organisation.objects.visible_to(user).order_by("path").values_list(*ORG_COLUMNS[:6])
+    ]
+    result.fingerprint = fingerprint(today, sorted(rules.items()), [o[:8] for o in orgs])
     for org in orgs:
         if org.term_end:
             if org.term_end < today:
@@ -137,35 +190,58 @@ def reminders_for(user, today: date | None = None) -> Reminders:
             if org.last_activity is None or org.last_activity < inactive_branch_cutoff:
                 result.inactive_branches.append(org)
 
-    # Only the columns the lists show (and the organisation's name for the link).
-    members = (
-        Member.objects.visible_to(user)
-        .select_related("organisation")
-        .only(*MEMBER_COLUMNS[1:], "organisation", "organisation__name")
-    )
+    if not members:
+        return result
+    # Only the columns the lists show (and the organisation's name for the link), as tuples.
+    members = Member.objects.visible_to(user)
+    columns = (*MEMBER_COLUMNS, "organisation__name")
     # Queries 3-4: this month's political birthdays (full members admitted in an earlier year).
     birthdays = members.filter(
         admitted__month=today.month, admitted__year__lt=today.year, status=MemberStatus.FULL
     ).order_by("admitted__day", "name", "pk")
     result.birthdays_count = birthdays.count()
-    result.birthdays = list(birthdays[:MEMBER_LIST_LIMIT])
+    result.birthdays = [MemberRow._make(row) for row in birthdays.values_list(*columns)[:MEMBER_LIST_LIMIT]]
     # Queries 5-6: members with no recorded activity for MEMBER_INACTIVE_ALERT_MONTHS months.
     result.inactive_since = months_before(today, rules["MEMBER_INACTIVE_ALERT_MONTHS"])
     inactive = members.filter(Q(last_activity__lt=result.inactive_since) | Q(last_activity__isnull=True)).order_by(
         "last_activity", "name", "pk"
     )
     result.inactive_members_count = inactive.count()
-    result.inactive_members = list(inactive[:MEMBER_LIST_LIMIT])
+    result.inactive_members = [MemberRow._make(row) for row in inactive.values_list(*columns)[:MEMBER_LIST_LIMIT]]
     result.members_fingerprint = fingerprint(
         today,
         result.inactive_since,
         result.birthdays_count,
         result.inactive_members_count,
-        [_member_row(m) for m in result.birthdays],
-        [_member_row(m) for m in result.inactive_members],
+        result.birthdays,
+        result.inactive_members,
     )
     return result
 
 
-def _member_row(member) -> tuple:
-    return (*(getattr(member, c) for c in MEMBER_COLUMNS), member.organisation.name)
+@dataclass
+class Group:
+    """One organisation list as the page shows it: heading, badge, its first rows, its size, its full page."""
+
+    key: str
+    section: str
+    tone: str
+    title: str
+    count: int
+    rows: list
+    url: str
+
+
+def org_groups(r: Reminders, *, url_prefix: str, limit: int | None = PREVIEW) -> list[Group]:
+    return [
+        Group(
+            key,
+            section,
+            tone,
+            group_title(key, r.rules),
+            len(getattr(r, key)),
+            getattr(r, key)[:limit],
+            f"{url_prefix}{key}/",
+        )
+        for key, section, tone in ORG_GROUPS
+    ]

@@ -15,6 +15,7 @@ urlpatterns = [
     path("coverage/", coverage.coverage, name="coverage"),
     path("coverage/export/", coverage.coverage_export, name="coverage_export"),
     path("reminders/", reminders.reminders, name="reminders"),
+    path("reminders/<slug:group>/", reminders.reminder_group, name="reminder_group"),
     path("import/enterprises/", imports.import_enterprises, name="import_enterprises"),
     path("import/enterprises/confirm/", imports.import_enterprises_confirm, name="import_enterprises_confirm"),
     path("import/enterprises/template/", imports.import_enterprises_template, name="import_enterprises_template"),

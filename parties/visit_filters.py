@@ -1,4 +1,8 @@
-"""Filters of the visits list (and of its Excel export, which is the list as filtered)."""
+"""Filters of the visits list (and of its Excel export, which is the list as filtered).
+
+Selects are FastSelects with choices read by values_list (parkportal.widgets): no template and no model instance
+per option.
+"""
 
 from __future__ import annotations
 
@@ -7,24 +11,33 @@ from django import forms
 from django.db.models import Exists, OuterRef, Q
 from django.utils.translation import gettext_lazy as _
 
+from parkportal.widgets import FastSelect, ValuesModelChoiceField
 from parties.models import Instructor, Organisation, VisitKind, VisitProblem
 
 
+class NamedChoiceFilter(django_filters.ModelChoiceFilter):
+    """A model choice labelled by its name, listed without model instances."""
+
+    field_class = ValuesModelChoiceField
+
+
 class VisitFilter(django_filters.FilterSet):
-    instructor = django_filters.ModelChoiceFilter(
+    instructor = NamedChoiceFilter(
         label=_("Instructor"), queryset=Instructor.objects.none(), empty_label=_("All instructors")
     )
     enterprise = django_filters.CharFilter(label=_("Enterprise"), method="filter_enterprise")
     enterprise_id = django_filters.NumberFilter(
         field_name="enterprise_id", widget=forms.HiddenInput, min_value=1, max_value=2**31 - 1, decimal_places=0
     )
-    committee = django_filters.ModelChoiceFilter(
+    committee = NamedChoiceFilter(
         label=_("Committee"),
         queryset=Organisation.objects.none(),
         method="filter_committee",
         empty_label=_("All committees"),
     )
-    kind = django_filters.ChoiceFilter(label=_("Kind of visit"), choices=VisitKind.choices, empty_label=_("All kinds"))
+    kind = django_filters.ChoiceFilter(
+        label=_("Kind of visit"), choices=VisitKind.choices, empty_label=_("All kinds"), widget=FastSelect
+    )
     date_from = django_filters.DateFilter(
         label=_("From"), field_name="date", lookup_expr="gte", widget=forms.DateInput(attrs={"type": "date"})
     )

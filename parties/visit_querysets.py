@@ -9,10 +9,11 @@ Who sees a visit:
 
 from __future__ import annotations
 
+from collections import namedtuple
 from datetime import date, timedelta
 
 from django.conf import settings
-from django.db.models import Max, Q
+from django.db.models import OuterRef, Q, Subquery, Value
 
 from parkportal.scoping import ScopedQuerySet
 from parties.querysets import subtree_q
@@ -49,6 +50,22 @@ class VisitQuerySet(_VisitScoped):
     park_lookup = "park"
     prefix = ""
 
+    def for_list(self, user):
+        """visible_to(user), with an instructor's scope resolved to ids first: the same rows, found by index.
+
+        The instructor's scope is an OR across three joins (their visits, their enterprises', their platforms'
+        secondaries'), which PostgreSQL can only answer by joining every visit of the park (25 ms at 30,000
+        visits for the list's COUNT). With the instructor ids and enterprise ids as literals, it is a BitmapOr
+        of two index scans (1.6 ms). One query more, run when called; for a page's list, not for a scope that
+        must stay lazy.
+        """
+        if not (user.is_authenticated and user.is_active and user.role == "instructor" and user.park_id):
+            return self.visible_to(user)
+        instructor_ids, enterprise_ids = instructor_scope_ids(user)
+        return self.filter(
+            Q(instructor_id__in=instructor_ids) | Q(enterprise_id__in=enterprise_ids), park_id=user.park_id
+        )
+
 
 class VisitProblemQuerySet(_VisitScoped):
     park_lookup = "visit__park"
@@ -68,29 +85,57 @@ class VisitRevisionQuerySet(_VisitScoped):
     prefix = "visit__"
 
 
+def instructor_scope_ids(user) -> tuple[list[int], list[int]]:
+    """An instructor's Instructor ids, and the ids of the enterprises assigned to them (their platform
+    enterprises and those platforms' secondary enterprises), in ONE query."""
+    from parties.models import Enterprise, Instructor
+
+    mine = Instructor.objects.filter(user=user).order_by()
+    their_platforms = Enterprise.objects.filter(instructor__in=mine.values("pk")).values("pk")
+    assigned = (
+        # The same rows as Q(instructor__user=user) | Q(platform__instructor__user=user), without joining every
+        # enterprise to its platform and both instructors (2.6 → 0.6 ms at 3,549 enterprises).
+        Enterprise.objects.filter(Q(instructor__in=mine.values("pk")) | Q(platform__in=their_platforms))
+        .order_by()
+        .annotate(source=Value("e"))
+        .values_list("source", "pk")
+    )
+    instructor_ids: list[int] = []
+    enterprise_ids: list[int] = []
+    for source, pk in mine.annotate(source=Value("i")).values_list("source", "pk").union(assigned, all=True):
+        (instructor_ids if source == "i" else enterprise_ids).append(pk)
+    return instructor_ids, enterprise_ids
+
+
 def interval_days() -> int:
     return settings.PORTAL_RULES["VISIT_INTERVAL_DAYS"]
+
+
+#: A row of "my enterprises": a tuple with the model's attribute names, plus the figures the page shows.
+EnterpriseRow = namedtuple("EnterpriseRow", "pk name kind platform_id last_visit days_since overdue")
 
 
 def my_enterprises(user, today: date):
     """The instructor's enterprises with the date of their last visit, in ONE query.
 
-    Each platform enterprise is followed by its secondary enterprises. Rows get `last_visit` (annotated),
-    and in Python `days_since` and `overdue` (platform enterprises only: never visited, or last visited
-    more than VISIT_INTERVAL_DAYS ago).
+    Each platform enterprise is followed by its secondary enterprises. Rows (EnterpriseRow tuples, no model
+    instances) carry `last_visit` (one index probe per enterprise), `days_since` and `overdue` (platform
+    enterprises only: never visited, or last visited more than VISIT_INTERVAL_DAYS ago).
     """
-    from parties.models import Enterprise
+    from parties.models import Enterprise, Visit
 
-    rows = list(
-        Enterprise.objects.visible_to(user)
-        .select_related("platform")
-        .annotate(last_visit=Max("visits__date"))
-        .order_by("name")
-    )
+    last = Visit.objects.filter(enterprise=OuterRef("pk")).order_by("-date").values("date")[:1]
     limit = interval_days()
-    for row in rows:
-        row.days_since = (today - row.last_visit).days if row.last_visit else None
-        row.overdue = row.kind == "platform" and (row.days_since is None or row.days_since > limit)
+    rows = []
+    for pk, name, kind, platform_id, last_visit in (
+        Enterprise.objects.visible_to(user)
+        .annotate(last_visit=Subquery(last))
+        .order_by("name")
+        .values_list("pk", "name", "kind", "platform_id", "last_visit")
+    ):
+        days_since = (today - last_visit).days if last_visit else None
+        overdue = kind == "platform" and (days_since is None or days_since > limit)
+        rows.append(EnterpriseRow(pk, name, kind, platform_id, last_visit, days_since, overdue))
     # Platforms first by name, each followed by its own secondaries.
     platforms = sorted((r for r in rows if r.kind == "platform"), key=lambda r: r.name)
     by_group: dict[int, list] = {}

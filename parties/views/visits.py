@@ -11,6 +11,7 @@ from django.db.models import Count, Exists, IntegerField, OuterRef, Q, Subquery,
 from django.db.models.functions import Coalesce
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -27,6 +28,7 @@ from parties.models import (
     VisitPhoto,
     VisitProblem,
 )
+from parties.views.common import pk_url_prefix
 from parties.visit_filters import VisitFilter
 from parties.visit_forms import (
     FollowUpForm,
@@ -88,7 +90,15 @@ def my_enterprises(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "parties/visits/my_enterprises.html",
-        {"rows": rows, "overdue": overdue, "today": today, "interval": overdue_cutoff(today)},
+        {
+            "rows": rows,
+            "overdue": overdue,
+            "today": today,
+            "interval": overdue_cutoff(today),
+            # Each row's links are these plus its pk, not two {% url %} per row.
+            "new_url": reverse("parties:visit_new") + "?enterprise=",
+            "past_url": reverse("parties:visit_list") + "?enterprise_id=",
+        },
     )
 
 
@@ -280,7 +290,7 @@ def problem_follow_up_view(request: HttpRequest, pk: int) -> HttpResponse:
 @role_required(*READERS)
 def visit_list(request: HttpRequest) -> HttpResponse:
     user = request.user
-    filterset = VisitFilter(request.GET or None, queryset=Visit.objects.visible_to(user), user=user)
+    filterset = VisitFilter(request.GET or None, queryset=Visit.objects.for_list(user), user=user)
     visits = filterset.qs.order_by("-date", "-pk")
     if request.GET.get("export") == "xlsx":
         return _export(visits)
@@ -289,18 +299,35 @@ def visit_list(request: HttpRequest) -> HttpResponse:
     )
 
 
+#: The columns a row of the list shows (read as values: no model instances per row).
+LIST_COLUMNS = ("pk", "date", "kind", "enterprise__name", "enterprise__platform__name", "instructor__name")
+
+
 def _page(visits, number):
     """One page: its ids first (an index walk, however deep the page), then those rows with their counts.
 
-    Queries: count, page ids, page rows (with enterprise, platform, instructor and three count subqueries).
+    Queries: count, page ids, page rows (enterprise, platform and instructor names, three count subqueries).
+    Rows are dicts with what the template shows, formatted here: the link, the date, the kind's label.
     """
     page = Paginator(visits.values_list("pk", flat=True), PAGE_SIZE).get_page(number)
     ids = list(page.object_list)
-    rows = _with_counts(
-        Visit.objects.filter(pk__in=ids).select_related("enterprise", "enterprise__platform", "instructor")
+    rows = (
+        _with_counts(Visit.objects.filter(pk__in=ids)).values(*LIST_COLUMNS, "n_problems", "n_open", "n_photos")
+        if ids
+        else ()
     )
-    by_id = {v.pk: v for v in rows} if ids else {}
-    page.object_list = [by_id[pk] for pk in ids if pk in by_id]
+    by_id = {row["pk"]: row for row in rows}
+    kinds = dict(VisitKind.choices)
+    detail = pk_url_prefix("parties:visit_detail")
+    page.object_list = []
+    for pk in ids:
+        row = by_id.get(pk)
+        if row is None:  # deleted between the two queries
+            continue
+        row["url"] = f"{detail}{pk}/"
+        row["day"] = row["date"].isoformat()
+        row["kind_label"] = kinds.get(row["kind"], row["kind"])
+        page.object_list.append(row)
     return page
 
 

@@ -52,11 +52,16 @@ CASES = {
     "parties:member_list": Case(expect=OFFICE, budget=("park_admin", 5)),  # session, user, organisations, count, page
     "parties:member_export": Case(expect=OFFICE, budget=("park_admin", 3)),
     # session, user, overall, committees, per-committee aggregate, missing count, missing page
-    "parties:coverage": Case(expect=OFFICE, budget=("park_admin", 7)),
+    # session, user, overall, committees, aggregate per (organisation, platform), paths, missing count + page
+    "parties:coverage": Case(expect=OFFICE, budget=("park_admin", 8)),
     "parties:coverage_export": Case(expect=OFFICE, budget=("park_admin", 3)),
     # session, user, organisations, member counts grouped by organisation, birthdays count + rows,
     # inactive count + rows
     "parties:reminders": Case(expect=OFFICE, budget=("park_admin", 8)),
+    # session, user, organisations, member counts grouped by organisation
+    "parties:reminder_group": Case(
+        expect=OFFICE, kwargs=lambda w: {"group": "terms_overdue"}, budget=("park_admin", 4)
+    ),
     "parties:import_members": Case(expect=OFFICE, budget=("park_admin", 2)),
     "parties:import_members_template": Case(expect=OFFICE, budget=("park_admin", 2)),
     "parties:import_members_confirm": Case(

@@ -69,7 +69,7 @@ def test_overall_and_per_committee_rates(client, hand_park):
     unassigned = response.context["unassigned"]
     assert (unassigned.total, unassigned.must, unassigned.built) == (1, 1, 0)
     assert response.context["root_row"] is None
-    missing = [e.name for e in response.context["page"].object_list]
+    missing = [e["name"] for e in response.context["page"].object_list]  # rows are dicts
     assert sorted(missing) == ["P3", "S2", "S3"]
     html = response.content.decode()
     assert "50.0%" in html and "66.7%" in html
@@ -84,7 +84,7 @@ def test_secretary_sees_rates_of_their_subtree(client, hand_park):
     rows = {row.label: row for row in response.context["rows"]}
     assert list(rows) == ["甲社区"]  # the children of the secretary's committee
     assert (rows["甲社区"].must, rows["甲社区"].built) == (3, 2)
-    assert [e.name for e in response.context["page"].object_list] == ["S2"]
+    assert [e["name"] for e in response.context["page"].object_list] == ["S2"]
 
 
 def test_threshold_comes_from_settings(client, hand_park, settings):
@@ -114,6 +114,74 @@ def test_coverage_query_count_is_constant(client, hand_park, django_assert_num_q
         for i in range(n)
     )
     client.force_login(hand_park["admin"])
-    # session, user, overall aggregate, committees, per-committee aggregate, missing count, missing page
-    with django_assert_num_queries(7):
+    # session, user, overall aggregate, committees, aggregate per (organisation, platform), their organisations'
+    # paths, missing count, missing page
+    with django_assert_num_queries(8):
         assert client.get(reverse("parties:coverage")).status_code == 200
+
+
+def _reference_by_branch(user, prefix_len) -> dict:
+    """The former implementation: enterprises grouped in SQL by the cut path of their (platform's) organisation."""
+    from django.db.models import Count, F, Q
+    from django.db.models.functions import Coalesce, Substr
+
+    from parties.coverage import BUILT, must_q
+
+    must = must_q()
+    rows = (
+        Enterprise.objects.visible_to(user)
+        .annotate(branch=Substr(Coalesce(F("organisation__path"), F("platform__organisation__path")), 1, prefix_len))
+        .values("branch")
+        .annotate(
+            total=Count("pk"),
+            must=Count("pk", filter=must),
+            built=Count("pk", filter=must & Q(coverage__in=BUILT)),
+            own=Count("pk", filter=Q(coverage=C.OWN)),
+            joint=Count("pk", filter=Q(coverage=C.JOINT)),
+            instructor=Count("pk", filter=Q(coverage=C.INSTRUCTOR)),
+            none=Count("pk", filter=Q(coverage=C.NONE)),
+        )
+        .order_by()
+    )
+    return {row.pop("branch"): row for row in rows}
+
+
+def test_per_committee_rows_match_grouping_in_sql(hand_park):
+    """coverage_by_committee counts per (organisation, platform) and places the groups in Python: the same rows as
+    grouping by path in SQL, also for enterprises directly under the root, outside a secretary's subtree through
+    their own organisation, or with a platform that has no organisation."""
+    from dataclasses import asdict
+
+    from parties.coverage import base_depth, coverage_by_committee
+    from parties.models.organisation import PATH_STEP
+
+    park, a, b = hand_park["park"], hand_park["a"], hand_park["b"]
+    root = a.parent
+    p_root = Enterprise.objects.create(
+        park=park, name="P-root", kind="platform", member_count=4, coverage=C.OWN, organisation=root
+    )
+    Enterprise.objects.create(park=park, name="S-root", kind="secondary", platform=p_root, member_count=3)
+    p_in_a = Enterprise.objects.get(name="P1")
+    Enterprise.objects.create(  # in 甲's subtree through its platform, its own organisation under 乙
+        park=park, name="S-cross", kind="secondary", platform=p_in_a, organisation=b, member_count=5, coverage=C.JOINT
+    )
+    Enterprise.objects.create(park=park, name="S-orphan", kind="secondary", platform=Enterprise.objects.get(name="P3"))
+    for user in (hand_park["admin"], hand_park["secretary"]):
+        prefix_len = (base_depth(user) + 2) * (PATH_STEP + 1)
+        expected = _reference_by_branch(user, prefix_len)
+        rows, root_row, unassigned = coverage_by_committee(user)
+        got = {row.organisation.path: row for row in rows}
+        for path, figures in expected.items():
+            row = got.get(path) if path is not None else unassigned
+            if row is None:  # not a committee of the viewer: summed into the root's row
+                continue
+            assert {k: v for k, v in asdict(row).items() if k in figures} == figures, (user.username, path)
+        leftover = [f for p, f in expected.items() if p is not None and p not in got]
+        if leftover:
+            assert root_row.total == sum(f["total"] for f in leftover)
+            assert root_row.built == sum(f["built"] for f in leftover)
+        else:
+            assert root_row is None
+        assert (unassigned is None) == (None not in expected)
+    rows, root_row, unassigned = coverage_by_committee(hand_park["admin"])
+    assert root_row is not None and root_row.total == 2 and unassigned.total == 2

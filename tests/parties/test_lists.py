@@ -19,7 +19,7 @@ def _sheet(response) -> list[tuple]:
 
 
 def _names(response) -> list[str]:
-    return [obj.name for obj in response.context["page"].object_list]
+    return [row["name"] for row in response.context["page"].object_list]  # rows are dicts
 
 
 def test_enterprise_filters(client, alice, tree, grow_tree):
@@ -166,3 +166,20 @@ def test_organisation_page_query_count_is_constant(client, alice, tree, grow_tre
     # count, members, vanguard posts
     with django_assert_num_queries(10):
         client.get(reverse("parties:organisation", args=[tree["b1"].pk]))
+
+
+def test_filter_selects_list_the_viewers_organisations_indented_with_the_chosen_one_selected(client, alice, sam, tree):
+    """The organisation filter (a FastSelect over values_list choices) lists the viewer's tree, indented by depth."""
+    client.force_login(alice)
+    html = client.get(reverse("parties:member_list"), {"organisation": tree["c1"].pk}).content.decode()
+    assert f'<option value="{tree["root"].pk}">党工委</option>' in html
+    assert f'<option value="{tree["c1"].pk}" selected>\u3000\u3000社区一</option>' in html
+    # the organisation, and the empty first option of status, floating and inactive (the month has none)
+    assert html.count(" selected>") == 4
+    client.force_login(sam)  # secretary of 综合党委一: only that subtree, indented from its own depth
+    html = client.get(reverse("parties:enterprise_list")).content.decode()
+    select = html[html.index('<select name="organisation"') :]
+    select = select[: select.index("</select>")]
+    assert f'<option value="{tree["g1"].pk}">\u3000综合党委一</option>' in select
+    assert "综合党委二" not in select and "党工委<" not in select
+    assert f'<option value="{tree["e1"].pk}">传化公路港</option>' in html  # the platform filter, by name

@@ -111,3 +111,52 @@ def test_secretary_reminders_stay_in_subtree(client, sam, tree, rules_world):
     r = client.get(reverse("parties:reminders")).context["r"]
     assert "外部逾期支部" not in _names(r.terms_overdue)
     assert "换届逾期支部" in _names(r.terms_overdue)
+
+
+@time_machine.travel(TODAY, tick=False)
+def test_each_list_shows_its_first_rows_and_links_to_all_of_them(client, alice, sam, tree, rules_world):
+    from parties.reminders import PREVIEW
+
+    park = tree["root"].park
+    for i in range(PREVIEW + 2):
+        Organisation.objects.create(park=park, parent=tree["c1"], name=f"逾期{i:02d}支部", term_end=date(2026, 1, 1))
+    outside = Organisation.objects.create(park=park, parent=tree["c2"], name="外部逾期支部", term_end=date(2025, 1, 1))
+    client.force_login(alice)
+    response = client.get(reverse("parties:reminders"), headers={"accept-language": "en"})
+    html = response.content.decode()
+    overdue = response.context["r"].terms_overdue
+    assert len(overdue) == PREVIEW + 4  # 12 + 换届逾期支部 + 外部逾期支部, all counted
+    shown = [o.name for o in overdue if o.name in html]
+    assert len(shown) == PREVIEW  # only the first rows are on the page ...
+    url = reverse("parties:reminder_group", args=["terms_overdue"])
+    assert f'href="{url}"' in html and f"All {PREVIEW + 4}" in html  # ... with the count and a link to all
+    assert "All 1<" not in html  # a list that fits shows no link
+    full = client.get(url)
+    assert full.status_code == 200
+    page = full.content.decode()
+    assert all(o.name in page for o in overdue)
+    assert f'href="{reverse("parties:organisation", args=[outside.pk])}"' in page
+    client.force_login(sam)
+    page = client.get(url).content.decode()
+    assert "逾期00支部" in page and "外部逾期支部" not in page  # the secretary's subtree only
+    assert client.get(reverse("parties:reminder_group", args=["nope"])).status_code == 404
+    assert client.get(url, {"page": "x"}).status_code == 200
+
+
+@time_machine.travel(TODAY, tick=False)
+def test_member_lists_show_their_first_rows_with_the_count(client, alice, tree):
+    from parties.reminders import PREVIEW
+
+    park = tree["root"].park
+    Member.objects.bulk_create(
+        Member(park=park, organisation=tree["b1"], name=f"生日{i:02d}", admitted=date(2001, 11, 1 + i))
+        for i in range(PREVIEW + 5)
+    )
+    client.force_login(alice)
+    response = client.get(reverse("parties:reminders"), headers={"accept-language": "en"})
+    r = response.context["r"]
+    assert r.birthdays_count == PREVIEW + 5
+    assert [m.name for m in r.birthdays] == [f"生日{i:02d}" for i in range(PREVIEW)]
+    html = response.content.decode()
+    assert f"All {PREVIEW + 5} in the member list" in html
+    assert f'href="{reverse("parties:organisation", args=[tree["b1"].pk])}"' in html

@@ -121,3 +121,31 @@ def test_the_photo_is_served_as_a_jpeg_without_sniffing(client, visits, ian):
     assert response["Content-Type"] == "image/jpeg"
     assert response["X-Content-Type-Options"] == "nosniff"
     assert b"".join(response.streaming_content)[:3] == b"\xff\xd8\xff"
+
+
+@pytest.mark.django_db
+def test_the_lists_resolved_scope_is_the_scope(visits, tree, park, alice, sam, ian, olga, nobody):
+    """Visit.objects.for_list (the instructor's ids resolved first) keeps exactly the rows of visible_to."""
+    from parties.models import Instructor
+
+    # A visit ian logged at an enterprise that is no longer his, and one a predecessor logged at his.
+    moved = make_visit(ian, tree["e1"], days_ago=3)
+    Visit.objects.filter(pk=moved.pk).update(enterprise=tree["e2"])
+    predecessor = make_user("pre", "instructor", park)
+    old = Instructor.objects.create(park=park, name="前任指导员", user=predecessor)
+    earlier = make_visit(ian, tree["e1"], days_ago=40)
+    Visit.objects.filter(pk=earlier.pk).update(instructor=old)
+    # ... and one at a secondary enterprise of his platform: his only through the platform.
+    Visit.objects.filter(pk=visits["tenant"].pk).update(instructor=old)
+    unlinked = make_user("unlinked", "instructor", park)
+    retired = make_user("retired", "instructor", park, is_active=False)
+    Instructor.objects.create(park=park, name="退休指导员", user=retired)
+    Visit.objects.filter(pk=visits["other"].pk).update(instructor=Instructor.objects.get(user=retired))
+    for user in (alice, sam, ian, olga, nobody, predecessor, unlinked, retired):
+        expected = set(Visit.objects.visible_to(user).values_list("pk", flat=True))
+        assert set(Visit.objects.for_list(user).values_list("pk", flat=True)) == expected, user.username
+    assert {moved.pk, earlier.pk, visits["own"].pk, visits["tenant"].pk} <= set(
+        Visit.objects.for_list(ian).values_list("pk", flat=True)
+    )
+    assert set(Visit.objects.for_list(predecessor).values_list("pk", flat=True)) == {earlier.pk, visits["tenant"].pk}
+    assert not Visit.objects.for_list(retired).exists()

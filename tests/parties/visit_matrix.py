@@ -101,7 +101,8 @@ CASES = {
     ),
     "parties:visit_list": Case(
         expect=READERS,
-        budget=("park_admin", 7),  # session, user, instructors (filter), committees, count, page ids, page rows
+        # session, user, instructors (filter), committees, count, page ids, page rows (an instructor: + scope ids)
+        budget=("park_admin", 7),
     ),
     "parties:visit_new": Case(expect={"anonymous": 302, "instructor": 200, "default": 403}),
     "parties:visit_detail": Case(
