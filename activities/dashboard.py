@@ -32,8 +32,9 @@ def event_cards(user, figures: Figures):
     month_start = timezone.localtime(now).replace(day=1, hour=0, minute=0, second=0, microsecond=0)
     registrations = figures.aggregate(
         Registration.objects.visible_to(user).filter(created__gte=month_start),
-        total=Count("pk"),
-        waiting=Count("pk", filter=Q(status="waiting")),
+        # COUNT(*) and the status: nothing outside the covering index on (created) INCLUDE (event, status).
+        total=Count("*"),
+        waiting=Count("status", filter=Q(status="waiting")),
     )
 
     def build() -> list[Card]:
