@@ -19,6 +19,7 @@ from tests.world import collect_cases, grow_world
 
 BUDGETED = sorted(name for name, case in collect_cases().items() if case.budget)
 GROW_BY = 15
+MAX_QUERIES = 12  # issue 7: at most 12 SQL queries per page
 
 
 def count_queries(world: dict, name: str, case) -> tuple[int, list[str]]:
@@ -44,6 +45,11 @@ def test_query_count_is_constant_and_within_budget(name, world):
     detail = "\n".join(large_sql)
     assert large <= small, f"{name} as {role}: {small} queries, then {large} after growing by {GROW_BY}:\n{detail}"
     assert large <= budget, f"{name} as {role}: {large} queries, budget {budget}:\n{detail}"
+
+
+def test_no_budget_exceeds_the_limit_of_the_issue():
+    over = {name: collect_cases()[name].budget for name in BUDGETED if collect_cases()[name].budget[1] > MAX_QUERIES}
+    assert not over, f"budgets above {MAX_QUERIES} queries per page: {over}"
 
 
 def test_budgets_exist():
