@@ -8,6 +8,7 @@ from django.core.paginator import Paginator
 from django.db.models import Prefetch, prefetch_related_objects
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -32,12 +33,16 @@ from mediation.models import (
     Attachment,
     Case,
     CaseEvent,
+    DisputeType,
     Instalment,
     MediationBody,
     Status,
+    clock_badge,
+    clock_days_left,
     limitation_state,
 )
 from parkportal.excel import xlsx_response
+from parkportal.masking import mask_id_number, mask_phone
 from parkportal.roles import Role
 from parkportal.scoping import get_visible_or_404, role_required
 
@@ -68,23 +73,72 @@ def _agreement(case: Case) -> Agreement | None:
         return None
 
 
+#: The columns a row of the case list shows: tuples, not model instances (50 cases, their bodies, respondents
+#: and applicants were ~250 instances per page, and the template's per-row lookups through them the page's cost).
+CASE_LIST_COLUMNS = (
+    "pk",
+    "received_on",
+    "status",
+    "dispute_type",
+    "respondent_name",
+    "respondent_enterprise__name",
+    "body__name",
+)
+
+
 @role_required(*CASE_ROLES)
 def case_list(request: HttpRequest) -> HttpResponse:
-    # Queries: session, user, bodies for the filter, count, cases (+ body, respondent), applicants.
-    base = (
-        Case.objects.visible_to(request.user)
-        .select_related("body", "respondent_enterprise")
-        .prefetch_related(Prefetch("applicants", queryset=Applicant.objects.order_by("pk")))
-        .order_by("-received_on", "-pk")
-    )
+    # Queries: session, user, bodies for the filter, count, cases (+ body and respondent names), applicants.
+    base = Case.objects.visible_to(request.user).order_by("-received_on", "-pk")
     case_filter = CaseFilter(request.GET or None, queryset=base, user=request.user)
     queryset = case_filter.qs if case_filter.is_bound and case_filter.is_valid() else base
-    page = Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = Paginator(queryset.values_list(*CASE_LIST_COLUMNS), PAGE_SIZE).get_page(request.GET.get("page"))
     return render(
         request,
         "mediation/case_list.html",
-        {"filter": case_filter, "page": page, "cases": page.object_list, "today": timezone.localdate()},
+        {"filter": case_filter, "page": page, "cases": _case_rows(list(page.object_list))},
     )
+
+
+def _case_rows(rows: list[tuple]) -> list[dict]:
+    """The case list's rows, everything the template shows already formatted: the clock, the labels, the masked
+    phone and ID numbers, the link. Computed here once per page (labels, today, the URL prefix) instead of per row
+    in the template, which made the list template-bound (48 ms for 50 rows, 5 ms of it SQL)."""
+    applicants: dict[int, list[tuple[str, str, str]]] = {}
+    if rows:
+        for case_id, name, phone, id_number in (
+            Applicant.objects.filter(case_id__in=[r[0] for r in rows])
+            .order_by("case_id", "pk")
+            .values_list("case_id", "name", "phone", "id_number")
+        ):
+            applicants.setdefault(case_id, []).append((name, mask_phone(phone), mask_id_number(id_number)))
+    statuses = {value: str(label) for value, label in Status.choices}
+    types = {value: str(label) for value, label in DisputeType.choices}
+    today = timezone.localdate()
+    # case_detail is "<case_list>/<pk>/": one reverse() per page, not one per row.
+    prefix = reverse("mediation:case_list")
+    badges: dict[tuple[str, int | None], tuple[str, str]] = {}  # many rows share a (status, days left)
+    out = []
+    for pk, received_on, status, dispute_type, respondent_name, enterprise_name, body_name in rows:
+        left = clock_days_left(status, received_on, today)
+        badge = badges.get((status, left))
+        if badge is None:
+            badge = badges[status, left] = clock_badge(left, statuses.get(status, status))
+        out.append(
+            {
+                "url": f"{prefix}{pk}/",
+                "number": f"{received_on:%Y}-{pk:05d}",  # = Case.number
+                "applicants": applicants.get(pk, ()),
+                "respondent": enterprise_name if enterprise_name is not None else respondent_name,
+                "type": types.get(dispute_type, dispute_type),
+                "body": body_name,
+                "received": received_on.isoformat(),
+                "status": statuses.get(status, status),
+                "overdue": left is not None and left < 0,
+                "badge": badge,
+            }
+        )
+    return out
 
 
 @role_required(*CASE_ROLES)
