@@ -10,6 +10,8 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import escape
+from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -85,6 +87,36 @@ CASE_LIST_COLUMNS = (
     "body__name",
 )
 
+#: One row of the case list, filled by `_case_rows` with values it has escaped. A string format rather than a
+#: template loop: the row has 17 values (8 of them the same data-labels of the stacked phone layout) plus the
+#: applicants, and as template variables the 50 rows cost 4 ms, as a format 1 ms.
+CASE_ROW = (
+    '<tr class="{overdue}">\n'
+    '    <td data-label="{l[no]}"><a href="{url}">{number}</a></td>\n'
+    '    <td data-label="{l[applicants]}">{applicants}</td>\n'
+    '    <td data-label="{l[respondent]}">{respondent}</td>\n'
+    '    <td data-label="{l[type]}">{type}</td>\n'
+    '    <td data-label="{l[body]}">{body}</td>\n'
+    '    <td data-label="{l[received]}">{received}</td>\n'
+    '    <td data-label="{l[status]}">{status}</td>\n'
+    '    <td data-label="{l[clock]}" class="clock"><span class="{badge_class}">{badge}</span></td>\n'
+    "  </tr>"
+)
+
+
+def _case_list_labels() -> dict[str, str]:
+    """The column headings, also each cell's data-label (escaped: they go into the rows as they are)."""
+    return {
+        "no": escape(_("No.")),
+        "applicants": escape(_("Applicants")),
+        "respondent": escape(_("Respondent")),
+        "type": escape(_("Dispute type")),
+        "body": escape(_("Mediation body")),
+        "received": escape(_("Received")),
+        "status": escape(_("Status")),
+        "clock": escape(_("Clock")),
+    }
+
 
 @role_required(*CASE_ROLES)
 def case_list(request: HttpRequest) -> HttpResponse:
@@ -93,51 +125,59 @@ def case_list(request: HttpRequest) -> HttpResponse:
     case_filter = CaseFilter(request.GET or None, queryset=base, user=request.user)
     queryset = case_filter.qs if case_filter.is_bound and case_filter.is_valid() else base
     page = Paginator(queryset.values_list(*CASE_LIST_COLUMNS), PAGE_SIZE).get_page(request.GET.get("page"))
+    labels = _case_list_labels()
     return render(
         request,
         "mediation/case_list.html",
-        {"filter": case_filter, "page": page, "cases": _case_rows(list(page.object_list))},
+        {"filter": case_filter, "page": page, "labels": labels, "cases": _case_rows(list(page.object_list), labels)},
     )
 
 
-def _case_rows(rows: list[tuple]) -> list[dict]:
-    """The case list's rows, everything the template shows already formatted: the clock, the labels, the masked
-    phone and ID numbers, the link. Computed here once per page (labels, today, the URL prefix) instead of per row
-    in the template, which made the list template-bound (48 ms for 50 rows, 5 ms of it SQL)."""
-    applicants: dict[int, list[tuple[str, str, str]]] = {}
+def _case_rows(rows: list[tuple], labels: dict[str, str]) -> list[SafeString]:
+    """The case list's rows as HTML (CASE_ROW). Everything per page is computed once: labels, today, the URL
+    prefix, the clock badges; per row only string work. The list was template-bound (48 ms for 50 rows, 5 ms of
+    it SQL) when the template did this per row: the _clock.html include, get_FOO_display, reverse(), filters."""
+    applicants: dict[int, list[str]] = {}
     if rows:
         for case_id, name, phone, id_number in (
             Applicant.objects.filter(case_id__in=[r[0] for r in rows])
             .order_by("case_id", "pk")
             .values_list("case_id", "name", "phone", "id_number")
         ):
-            applicants.setdefault(case_id, []).append((name, mask_phone(phone), mask_id_number(id_number)))
+            phone = f' <span class="muted">{escape(mask_phone(phone))}</span>' if phone else ""
+            id_number = f' <span class="muted">{escape(mask_id_number(id_number))}</span>' if id_number else ""
+            applicants.setdefault(case_id, []).append(
+                f'<span class="applicant">{escape(name)}{phone}{id_number}</span>'
+            )
     statuses = {value: str(label) for value, label in Status.choices}
-    types = {value: str(label) for value, label in DisputeType.choices}
+    types = {value: escape(label) for value, label in DisputeType.choices}
     today = timezone.localdate()
     # case_detail is "<case_list>/<pk>/": one reverse() per page, not one per row.
     prefix = reverse("mediation:case_list")
-    badges: dict[tuple[str, int | None], tuple[str, str]] = {}  # many rows share a (status, days left)
+    # (badge class, badge text, status label) per (status, days left), which many rows share; escaped.
+    badges: dict[tuple[str, int | None], tuple[str, str, str]] = {}
     out = []
     for pk, received_on, status, dispute_type, respondent_name, enterprise_name, body_name in rows:
         left = clock_days_left(status, received_on, today)
         badge = badges.get((status, left))
         if badge is None:
-            badge = badges[status, left] = clock_badge(left, statuses.get(status, status))
-        out.append(
-            {
-                "url": f"{prefix}{pk}/",
-                "number": f"{received_on:%Y}-{pk:05d}",  # = Case.number
-                "applicants": applicants.get(pk, ()),
-                "respondent": enterprise_name if enterprise_name is not None else respondent_name,
-                "type": types.get(dispute_type, dispute_type),
-                "body": body_name,
-                "received": received_on.isoformat(),
-                "status": statuses.get(status, status),
-                "overdue": left is not None and left < 0,
-                "badge": badge,
-            }
+            css, text = clock_badge(left, statuses.get(status, status))
+            badge = badges[status, left] = (css, escape(text), escape(statuses.get(status, status)))
+        html = CASE_ROW.format(
+            l=labels,
+            overdue="overdue" if left is not None and left < 0 else "",
+            url=f"{prefix}{pk}/",
+            number=f"{received_on:%Y}-{pk:05d}",  # = Case.number
+            applicants="，".join(applicants.get(pk, ())),
+            respondent=escape(enterprise_name if enterprise_name is not None else respondent_name),
+            type=types.get(dispute_type) or escape(dispute_type),
+            body=escape(body_name),
+            received=received_on.isoformat(),  # = |date:"Y-m-d"
+            status=badge[2],
+            badge_class=badge[0],
+            badge=badge[1],
         )
+        out.append(mark_safe(html))  # noqa: S308 - every value in it is escaped above
     return out
 
 
