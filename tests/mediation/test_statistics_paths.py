@@ -13,7 +13,7 @@ from django.conf import settings
 from django.utils import timezone
 
 from mediation import stats
-from mediation.models import FINAL_STATES, Agreement, Case, DisputeType, Instalment
+from mediation.models import FINAL_STATES, Agreement, BodyKind, Case, DisputeType, Instalment, MediationBody
 from tests.mediation.conftest import make_case
 
 pytestmark = pytest.mark.django_db
@@ -144,3 +144,18 @@ def test_a_year_without_closed_cases_has_no_median(alice, room, django_assert_nu
     with django_assert_num_queries(2):  # groups, payments; no histogram
         figures = stats.compute(Case.objects.visible_to(alice), year=YEAR, rows=False)
     assert figures["median_days"] is None and figures["total"] == 1 and figures["paid"] == 0
+
+
+def test_committee_share_counts_enterprises_with_an_active_committee(alice, olga, park, other_park, tree):
+    def share(user):
+        return {k: stats.committee_share(user)[k] for k in ("total", "with_committee", "rate")}
+
+    assert share(alice) == {"total": 2, "with_committee": 0, "rate": 0.0}
+    for name, active in (("一委", True), ("二委", True), ("停用", False)):  # two active committees of e1: once
+        MediationBody.objects.create(
+            park=park, name=name, kind=BodyKind.COMMITTEE, enterprise=tree["e1"], active=active
+        )
+    MediationBody.objects.create(park=park, name="停用二", kind=BodyKind.COMMITTEE, enterprise=tree["e2"], active=False)
+    MediationBody.objects.create(park=park, name="商友之家", kind=BodyKind.ROOM)  # a room is no committee
+    assert share(alice) == {"total": 2, "with_committee": 1, "rate": 50.0}
+    assert share(olga) == {"total": 0, "with_committee": 0, "rate": None}  # another park: none of these
