@@ -37,6 +37,7 @@ from mediation.models import (
     Case,
     CaseEvent,
     DisputeType,
+    EventKind,
     Instalment,
     MediationBody,
     Status,
@@ -234,6 +235,7 @@ def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
     case = _get_case_for_user(request.user, pk)
     services.case_open(case=case, user=request.user)  # before the history is read, so it shows this opening too
     prefetch_related_objects([case], *DETAIL_PREFETCH)
+    _label_events(case.events.all())
     agreement = _agreement(case)
     paid = unpaid = None
     if agreement:
@@ -270,6 +272,18 @@ def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "pay_form": PayForm(initial={"paid_on": timezone.localdate()}),
     }
     return render(request, "mediation/case_detail.html", context)
+
+
+def _label_events(events) -> None:
+    """The history's labels, from dicts made once per page: every opening of a case is an event, so a case's
+    history grows with each view of it, and get_FOO_display rebuilds a hashed dict of the lazy choices at each
+    call (three per event)."""
+    kinds = {value: str(label) for value, label in EventKind.choices}
+    statuses = {value: str(label) for value, label in Status.choices}
+    for event in events:
+        event.kind_label = kinds.get(event.kind, event.kind)
+        event.from_label = statuses.get(event.from_status, event.from_status)
+        event.to_label = statuses.get(event.to_status, event.to_status)
 
 
 def _fail(request: HttpRequest, case: Case, error: services.TransitionError) -> HttpResponse:

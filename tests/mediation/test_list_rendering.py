@@ -139,3 +139,18 @@ def test_body_filter_selects_and_filters(client, alice, room, committee):
     # A body outside the user's choices is a form error, not a 500, and the list is unfiltered.
     response = client.get(reverse("mediation:case_list"), {"body": "999999"})
     assert response.status_code == 200 and 'aria-invalid="true"' in response.content.decode()
+
+
+def test_case_history_shows_each_event_with_its_labels(client, mabel, room):
+    case = make_case(room)
+    client.force_login(mabel)
+    client.post(reverse("mediation:case_move", args=[case.pk, "accept"]), {"version": case.version})
+    with translation.override("en"):
+        html = client.get(reverse("mediation:case_detail", args=[case.pk]), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    history = html[html.index('<ol class="events">') : html.index("</ol>", html.index('<ol class="events">'))]
+    assert "Changed the status: Received → Accepted" in history
+    assert history.count("Opened the case") == 1  # this opening (the POST redirected, nothing opened it before)
+    with translation.override("zh-hans"):
+        html = client.get(reverse("mediation:case_detail", args=[case.pk]), HTTP_ACCEPT_LANGUAGE="zh-hans")
+    history = html.content.decode()
+    assert f"{translation.gettext('Changed the status')}: {Status.RECEIVED.label} → {Status.ACCEPTED.label}" in history
