@@ -34,6 +34,7 @@ from mediation.models import (
     Agreement,
     Applicant,
     Attachment,
+    BodyKind,
     Case,
     CaseEvent,
     DisputeType,
@@ -472,10 +473,22 @@ def body_list(request: HttpRequest) -> HttpResponse:
         .order_by("-kind", "name", "pk")  # the park's rooms first, then the enterprise committees
     )
     page = Paginator(bodies, PAGE_SIZE).get_page(request.GET.get("page"))
+    # Per page, not per row: the kind's label (get_kind_display rebuilds a hashed dict of lazy choices at each
+    # call), whether rows link to the edit page, and its prefix (body_edit is "<body_list><pk>/": no reverse()).
+    kinds = {value: str(label) for value, label in BodyKind.choices}
+    rows = list(page.object_list)
+    for body in rows:
+        body.kind_label = kinds.get(body.kind, body.kind)
+    can_edit = request.user.role == Role.PARK_ADMIN
     return render(
         request,
         "mediation/body_list.html",
-        {"bodies": page.object_list, "page": page, "share": stats.committee_share(request.user)},
+        {
+            "bodies": rows,
+            "page": page,
+            "share": stats.committee_share(request.user),
+            "edit_prefix": reverse("mediation:body_list") if can_edit else "",
+        },
     )
 
 
