@@ -154,3 +154,15 @@ def test_case_history_shows_each_event_with_its_labels(client, mabel, room):
         html = client.get(reverse("mediation:case_detail", args=[case.pk]), HTTP_ACCEPT_LANGUAGE="zh-hans")
     history = html.content.decode()
     assert f"{translation.gettext('Changed the status')}: {Status.RECEIVED.label} → {Status.ACCEPTED.label}" in history
+
+
+def test_bodies_page_links_to_editing_for_park_admins_only(client, alice, mabel, room, committee):
+    edit = reverse("mediation:body_edit", args=[room.pk])
+    client.force_login(alice)
+    with translation.override("en"):
+        html = client.get(reverse("mediation:body_list"), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert f'<a href="{edit}">{room.name}</a>' in html
+    assert "Park mediation room" in html and "Enterprise labour-dispute mediation committee" in html
+    client.force_login(mabel)
+    html = client.get(reverse("mediation:body_list")).content.decode()
+    assert room.name in html and edit not in html
