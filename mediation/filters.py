@@ -2,17 +2,20 @@ from __future__ import annotations
 
 import django_filters
 from django import forms
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 from django.utils.translation import gettext_lazy as _
 
 from mediation.models import Case, DisputeType, MediationBody, Status
+from parkportal.widgets import FastSelect
 
 
 class CaseFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(label=_("Search"), method="search", max_length=60)
-    status = django_filters.ChoiceFilter(label=_("Status"), choices=Status.choices)
-    dispute_type = django_filters.ChoiceFilter(label=_("Dispute type"), choices=DisputeType.choices)
-    body = django_filters.ModelChoiceFilter(label=_("Mediation body"), queryset=MediationBody.objects.none())
+    status = django_filters.ChoiceFilter(label=_("Status"), choices=Status.choices, widget=FastSelect)
+    dispute_type = django_filters.ChoiceFilter(label=_("Dispute type"), choices=DisputeType.choices, widget=FastSelect)
+    body = django_filters.ModelChoiceFilter(
+        label=_("Mediation body"), queryset=MediationBody.objects.none(), widget=FastSelect
+    )
     open = django_filters.BooleanFilter(label=_("Open cases only"), method="only_open", widget=forms.CheckboxInput)
     overdue = django_filters.BooleanFilter(label=_("Clock run out"), method="only_overdue", widget=forms.CheckboxInput)
 
@@ -22,11 +25,19 @@ class CaseFilter(django_filters.FilterSet):
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
-        # Only bodies that have cases in the user's scope (a park has hundreds of enterprise committees).
-        with_cases = Case.objects.visible_to(user).values("body_id")
-        self.filters["body"].queryset = (
-            MediationBody.objects.visible_to(user).filter(pk__in=with_cases).order_by("-kind", "name")
-        )
+        # Only bodies that have cases in the user's scope (a park has hundreds of enterprise committees). Of a body
+        # the user sees (a mediator: their bodies; a park administrator: the park's), every case of the park is
+        # in their scope, so EXISTS on the park's cases says the same as IN (their visible cases) and stops at
+        # the first case of each body instead of collecting all of them.
+        with_cases = Exists(Case.objects.filter(park_id=user.park_id, body_id=OuterRef("pk")))
+        bodies = MediationBody.objects.visible_to(user).filter(with_cases).order_by("-kind", "name")
+        self.filters["body"].queryset = bodies  # validates a chosen body
+        # The select's options from (pk, name) rows: the field's own choices are model instances read through a
+        # server-side cursor (DECLARE, FETCH, CLOSE) at each rendering. Same values and labels (str(body) is the
+        # name); the empty choice as the field has it.
+        field = self.form.fields["body"]
+        empty = [("", field.empty_label)] if field.empty_label is not None else []
+        field.widget.choices = [*empty, *bodies.values_list("pk", "name")]
 
     def search(self, queryset, name, value):
         value = value.strip()
