@@ -69,7 +69,9 @@ CASES = {
     # session, user, bodies (filter), count, cases (7 columns), applicants
     "mediation:case_list": Case(expect=CASE_ROLES, budget=("mediator", 6)),
     "mediation:case_create": Case(expect=CASE_ROLES, budget=("mediator", 6)),
-    "mediation:case_detail": Case(kwargs=_pk("mediation_case"), expect=CASE_ROLES, budget=("mediator", 13)),
+    # session, user, case (+ body, respondent); the opening written in one transaction (BEGIN, history event,
+    # access log, COMMIT); applicants, sessions, attachments, history, agreement
+    "mediation:case_detail": Case(kwargs=_pk("mediation_case"), expect=CASE_ROLES, budget=("mediator", 12)),
     "mediation:case_move": Case(
         kwargs=lambda w: {"pk": w["mediation_move_case"].pk, "action": "no_agreement"},
         method="post",
