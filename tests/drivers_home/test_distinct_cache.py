@@ -15,7 +15,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from drivers_home.models import CheckIn, DriverYearEpoch
+from drivers_home.models import CheckIn
 from drivers_home.services import checkin_create, checkins_anonymise, driver_account_delete
 from drivers_home.stats import (
     _distinct_and_repeat_from_checkins,
