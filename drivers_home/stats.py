@@ -13,7 +13,8 @@ from datetime import date, datetime, time, timedelta
 from django.conf import settings
 from django.core.cache import cache
 from django.db import connection
-from django.db.models import Count, Q, Sum
+from django.db.models import Case, Count, IntegerField, OuterRef, Q, Subquery, Sum, When
+from django.db.models.functions import Cast
 from django.utils import timezone
 
 from drivers_home.models import (
@@ -317,21 +318,30 @@ def _distinct_and_repeat_scan(park_id: int, start: date, end: date) -> tuple[int
 
 
 def today_at_site(site: Site) -> dict:
-    """The desk's view of today. Queries: today's summary rows (1), service names (1)."""
+    """The desk's view of today. One query: today's summary rows, each service row with its name."""
     today = timezone.localdate()
-    rows = list(
-        DailyStat.objects.filter(site=site, day=today, kind__in=["hour", "service"]).values_list("kind", "key", "count")
+    # The service's name comes with its summary row (key is the service's id as text); NULL for hours.
+    name = Case(
+        When(
+            kind=DailyStat.Kind.SERVICE,
+            then=Subquery(Service.objects.filter(pk=Cast(OuterRef("key"), IntegerField())).values("name")[:1]),
+        ),
+        default=None,
     )
-    by_hour_raw = {int(k): n for kind, k, n in rows if kind == "hour"}
-    by_service_raw = {int(k): n for kind, k, n in rows if kind == "service" and n}
-    names = dict(Service.objects.filter(pk__in=list(by_service_raw)).values_list("pk", "name"))
+    rows = list(
+        DailyStat.objects.filter(site=site, day=today, kind__in=["hour", "service"])
+        .annotate(name=name)
+        .values_list("kind", "key", "count", "name")
+    )
+    by_hour_raw = {int(k): n for kind, k, n, _name in rows if kind == "hour"}
+    services = [(name or k, n) for kind, k, n, name in rows if kind == "service" and n]
     hours = [(h, by_hour_raw.get(h, 0)) for h in range(24) if by_hour_raw.get(h)]
     return {
         "today": today,
         "count": sum(by_hour_raw.values()),
         "hours": hours,
         "max_hour": max(by_hour_raw.values(), default=0) or 1,
-        "services": sorted(((names.get(k, str(k)), n) for k, n in by_service_raw.items()), key=lambda x: -x[1]),
+        "services": sorted(services, key=lambda x: -x[1]),
     }
 
 

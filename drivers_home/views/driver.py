@@ -25,11 +25,13 @@ from parkportal.roles import Role
 from parkportal.scoping import get_visible_or_404, role_required
 
 
-def _site_by_token(token: str) -> Site:
+def _site_by_token(token: str, *, for_page: bool = True) -> Site:
     # The token is the only key: a wrong, forged or retired poster answers 404.
     if not 8 <= len(token) <= 32:
         raise Http404
-    return get_object_or_404(Site.objects.select_related("park").prefetch_related("services"), token=token, active=True)
+    # The check-in POST needs only the site's row (its id, park id and token), not what the page shows.
+    sites = Site.objects.select_related("park").prefetch_related("services") if for_page else Site.objects
+    return get_object_or_404(sites, token=token, active=True)
 
 
 def rules_context() -> dict:
@@ -67,7 +69,7 @@ def site_page(request: HttpRequest, token: str) -> HttpResponse:
 @require_POST
 @role_required(Role.DRIVER)
 def checkin(request: HttpRequest, token: str) -> HttpResponse:
-    site = _site_by_token(token)
+    site = _site_by_token(token, for_page=False)
     try:
         item, created = services.checkin_create(driver=request.user, site=site)
     except ValidationError:
