@@ -232,6 +232,9 @@ def checkin_set_services(*, checkin: CheckIn, services: Iterable[Service]) -> No
         stats_add([(checkin.site_id, day, DailyStat.Kind.SERVICE, str(pk)) for pk in added], 1)
     if removed:
         stats_add([(checkin.site_id, day, DailyStat.Kind.SERVICE, str(pk)) for pk in removed], -1)
+    if added or removed:
+        # An earlier check-in's services change a closed day's summary (traffic caches those).
+        _epoch_check_day(park_id=checkin.site.park_id, day=day)
 
 
 @transaction.atomic
@@ -511,7 +514,7 @@ def stats_rebuild(*, site_ids: list[int]) -> int:
         for r in ticked
     )
     DailyStat.objects.bulk_create(rows, batch_size=5000)
-    driver_years_rebuild(site_ids=site_ids)
+    driver_years_rebuild(site_ids=site_ids)  # also raises the parks' epoch: their cached figures go
     return len(rows)
 
 

@@ -13,7 +13,7 @@ from datetime import date, datetime, time, timedelta
 from django.conf import settings
 from django.core.cache import cache
 from django.db import connection
-from django.db.models import Case, Count, IntegerField, OuterRef, Q, Subquery, Sum, When
+from django.db.models import Case, Count, IntegerField, OuterRef, Q, Subquery, Sum, Value, When
 from django.db.models.functions import Cast
 from django.utils import timezone
 
@@ -45,9 +45,15 @@ def _park_checkins(user):
 
 
 def traffic(user, start: date, end: date, site: Site | None = None) -> dict:
-    """All figures of the traffic page. Queries: per day, per site and hour, per service and province
-    (+ service names), distinct drivers and repeat visitors (1 when cached, up to 3), floating requests:
-    6 in the steady state, 8 at most."""
+    """All figures of the traffic page.
+
+    For a whole park the days of the period that are over are cached, as distinct drivers are, under the
+    park's DriverYearEpoch (raised by whatever changes a past day's summary: a back-dated check-in,
+    services ticked on an earlier check-in, a rebuild), and today's summary rows are added.
+    Queries in the steady state: the epoch with today's fingerprint (distinct drivers), today's summary,
+    site and service names, floating requests: 4. Cold: + per day, per site and hour, per service and
+    province, today's distinct drivers, the closed days' scan: 9 at most.
+    """
     stats = DailyStat.objects.visible_to(user).filter(day__gte=start, day__lte=end)
     checkins = _park_checkins(user)
     if site is not None:
@@ -55,45 +61,53 @@ def traffic(user, start: date, end: date, site: Site | None = None) -> dict:
         checkins = checkins.filter(site=site)
     lo, hi = day_bounds(start, end)
     checkins = checkins.filter(created__gte=lo, created__lt=hi)
-    hours = stats.filter(kind=DailyStat.Kind.HOUR)
+    park_id = user.park_id
+    today = timezone.localdate()
+    epoch = None
+    if site is None and user.role in (Role.PARK_ADMIN, Role.SECRETARY):  # the whole park: the cache's key
+        epoch, distinct, repeat = _distinct_and_repeat_epoch(park_id, start, end)
+    else:
+        distinct, repeat = _distinct_and_repeat_from_checkins(checkins)
+    if epoch is None:
+        summary = _summary(stats)
+    else:
+        closed_end = min(end, today - timedelta(days=1))
+        summary, today_part = _summary_empty(), None
+        if start <= closed_end:
+            key = f"dh:ts:{CLOSED_FIGURES_VERSION}:{park_id}:{epoch}:{start.isoformat()}:{closed_end.isoformat()}"
+            summary = cache.get(key)
+            if summary is None:
+                # The same three aggregates give today's part too, told apart by a flag.
+                summary, today_part = _summary_split(stats, today)
+                cache.set(key, summary, CLOSED_FIGURES_TIMEOUT)
+        if end == today:
+            summary = _summary_add(summary, today_part or _summary_of_day(stats, today))
 
-    per_day = {r["day"]: r["n"] for r in hours.values("day").annotate(n=Sum("count")).order_by("day")}
     days = []
     d = start
     while d <= end:
-        days.append((d, per_day.get(d, 0)))
+        days.append((d, summary["day"].get(d, 0)))
         d += timedelta(days=1)
-    # Per hour and per site from one aggregate by (site, hour): sites × 24 rows, summed both ways here.
     per_hour_raw: dict[int, int] = {}
-    site_totals: dict[int, dict] = {}
-    for r in hours.values("site_id", "site__name", "key").annotate(n=Sum("count")).order_by():
-        per_hour_raw[int(r["key"])] = per_hour_raw.get(int(r["key"]), 0) + r["n"]
-        row = site_totals.setdefault(r["site_id"], {"site_id": r["site_id"], "site__name": r["site__name"], "n": 0})
-        row["n"] += r["n"]
+    per_site_raw: dict[int, int] = {}
+    for (site_id, hour), n in summary["site_hour"].items():
+        per_hour_raw[hour] = per_hour_raw.get(hour, 0) + n
+        per_site_raw[site_id] = per_site_raw.get(site_id, 0) + n
     per_hour = [(h, per_hour_raw.get(h, 0)) for h in range(24)]
-    per_site = sorted(site_totals.values(), key=lambda r: (-r["n"], r["site__name"]))
-    # Services and provinces from one aggregate (a few dozen rows); the ten first provinces kept.
-    per_service_raw, province_rows = {}, []
-    for r in (
-        stats.filter(kind__in=[DailyStat.Kind.SERVICE, DailyStat.Kind.PROVINCE])
-        .values("kind", "key")
-        .annotate(n=Sum("count"))
-        .order_by()
-    ):
-        if r["kind"] == DailyStat.Kind.SERVICE:
-            per_service_raw[r["key"]] = r["n"]
-        else:
-            province_rows.append({"key": r["key"], "n": r["n"]})
-    names = dict(Service.objects.filter(pk__in=[int(k) for k in per_service_raw]).values_list("pk", "name"))
-    per_service = sorted(
-        ((names.get(int(k), k), n) for k, n in per_service_raw.items() if n), key=lambda x: (-x[1], x[0])
+    per_service_raw = {k: n for (kind, k), n in summary["kind"].items() if kind == DailyStat.Kind.SERVICE}
+    # Names now, not from the cache (a site or service may be renamed): one query for both.
+    site_names, service_names = _names(list(per_site_raw), [int(k) for k in per_service_raw])
+    per_site = sorted(
+        ({"site_id": pk, "site__name": site_names.get(pk, ""), "n": n} for pk, n in per_site_raw.items()),
+        key=lambda r: (-r["n"], r["site__name"]),
     )
-    provinces = sorted(province_rows, key=lambda r: (-r["n"], r["key"]))[:10]
-    park_id = user.park_id
-    if site is None:
-        distinct, repeat = distinct_and_repeat(park_id, start, end)
-    else:
-        distinct, repeat = _distinct_and_repeat_from_checkins(checkins)
+    per_service = sorted(
+        ((service_names.get(int(k), k), n) for k, n in per_service_raw.items() if n), key=lambda x: (-x[1], x[0])
+    )
+    provinces = sorted(
+        ({"key": k, "n": n} for (kind, k), n in summary["kind"].items() if kind == DailyStat.Kind.PROVINCE),
+        key=lambda r: (-r["n"], r["key"]),
+    )[:10]
     floating = FloatingMemberRequest.objects.filter(park_id=park_id, created__gte=lo, created__lt=hi).aggregate(
         found=Count("pk"), accepted=Count("pk", filter=Q(status=FloatingMemberRequest.Status.ACCEPTED))
     )
@@ -114,6 +128,89 @@ def traffic(user, start: date, end: date, site: Site | None = None) -> dict:
         "floating_found": floating["found"],
         "floating_accepted": floating["accepted"],
     }
+
+
+def _summary_empty() -> dict:
+    return {"day": {}, "site_hour": {}, "kind": {}}
+
+
+def _summary(stats) -> dict:
+    """Sums of the summary rows `stats`: per day, per (site, hour), per (kind, key) of services and
+    provinces. Three aggregates in the database; a year of a large park is a few thousand result rows."""
+    hours = stats.filter(kind=DailyStat.Kind.HOUR)
+    return {
+        "day": {r["day"]: r["n"] for r in hours.values("day").annotate(n=Sum("count")).order_by()},
+        "site_hour": {
+            (r["site_id"], int(r["key"])): r["n"]
+            for r in hours.values("site_id", "key").annotate(n=Sum("count")).order_by()
+        },
+        "kind": {
+            (r["kind"], r["key"]): r["n"]
+            for r in stats.filter(kind__in=[DailyStat.Kind.SERVICE, DailyStat.Kind.PROVINCE])
+            .values("kind", "key")
+            .annotate(n=Sum("count"))
+            .order_by()
+        },
+    }
+
+
+def _summary_split(stats, today: date) -> tuple[dict, dict]:
+    """_summary of the rows before `today` and of today's rows, from the same three aggregates."""
+    flag = Case(When(day=today, then=Value(1)), default=Value(0), output_field=IntegerField())
+    hours = stats.filter(kind=DailyStat.Kind.HOUR).annotate(t=flag)
+    closed, now = _summary_empty(), _summary_empty()
+    for r in hours.values("day").annotate(n=Sum("count")).order_by():
+        (now if r["day"] == today else closed)["day"][r["day"]] = r["n"]
+    for r in hours.values("t", "site_id", "key").annotate(n=Sum("count")).order_by():
+        (now if r["t"] else closed)["site_hour"][(r["site_id"], int(r["key"]))] = r["n"]
+    for r in (
+        stats.filter(kind__in=[DailyStat.Kind.SERVICE, DailyStat.Kind.PROVINCE])
+        .annotate(t=flag)
+        .values("t", "kind", "key")
+        .annotate(n=Sum("count"))
+        .order_by()
+    ):
+        (now if r["t"] else closed)["kind"][(r["kind"], r["key"])] = r["n"]
+    return closed, now
+
+
+def _summary_of_day(stats, day: date) -> dict:
+    """_summary of one day in one query (a few hundred rows at most)."""
+    summary = _summary_empty()
+    rows = (
+        stats.filter(day=day, kind__in=[DailyStat.Kind.HOUR, DailyStat.Kind.SERVICE, DailyStat.Kind.PROVINCE])
+        .values_list("site_id", "kind", "key", "count")
+        .order_by()
+    )
+    for site_id, kind, key, n in rows:
+        if kind == DailyStat.Kind.HOUR:
+            summary["day"][day] = summary["day"].get(day, 0) + n
+            summary["site_hour"][(site_id, int(key))] = summary["site_hour"].get((site_id, int(key)), 0) + n
+        else:
+            summary["kind"][(kind, key)] = summary["kind"].get((kind, key), 0) + n
+    return summary
+
+
+def _summary_add(a: dict, b: dict) -> dict:
+    out = {}
+    for part in ("day", "site_hour", "kind"):
+        merged = dict(a[part])
+        for k, n in b[part].items():
+            merged[k] = merged.get(k, 0) + n
+        out[part] = merged
+    return out
+
+
+def _names(site_ids: list[int], service_ids: list[int]) -> tuple[dict, dict]:
+    """Names of sites and services, in one query (a UNION)."""
+    if not site_ids and not service_ids:
+        return {}, {}
+    sites = Site.objects.filter(pk__in=site_ids).values_list(Value("site"), "pk", "name").order_by()
+    services = Service.objects.filter(pk__in=service_ids).values_list(Value("service"), "pk", "name").order_by()
+    site_names, service_names = {}, {}
+    for kind, pk, name in sites.union(services, all=True):
+        (site_names if kind == "site" else service_names)[pk] = name
+    return site_names, service_names
 
 
 def _distinct_and_repeat_from_checkins(checkins) -> tuple[int, int]:
@@ -156,7 +253,15 @@ CLOSED_FIGURES_TIMEOUT = 2 * 24 * 3600  # the key holds the closed end: a day la
 
 
 def distinct_and_repeat(park_id: int, start: date, end: date) -> tuple[int, int]:
-    """Distinct drivers, and repeat visitors (came on two or more days), in [start, end].
+    """Distinct drivers, and repeat visitors (came on two or more days), in [start, end]: see below."""
+    _epoch_read, distinct, repeat = _distinct_and_repeat_epoch(park_id, start, end)
+    return distinct, repeat
+
+
+def _distinct_and_repeat_epoch(park_id: int, start: date, end: date) -> tuple[int | None, int, int]:
+    """(the park's epoch, or None for a period reaching into days to come; distinct; repeat).
+
+    Distinct drivers, and repeat visitors (came on two or more days), in [start, end].
 
     The days of the period that are over never change in the ordinary course (check-ins are made "now"),
     so their figure is cached, keyed by the park's DriverYearEpoch, which everything that changes past
@@ -170,7 +275,7 @@ def distinct_and_repeat(park_id: int, start: date, end: date) -> tuple[int, int]
     today = timezone.localdate()
     if end > today:
         # Days still to come hold no visits in the ordinary course; no cache for such a period.
-        return _distinct_and_repeat_scan(park_id, start, end)
+        return None, *_distinct_and_repeat_scan(park_id, start, end)
     closed_end = min(end, today - timedelta(days=1))
     if end == today:
         epoch, count, last = _today_fingerprint(park_id, today)
@@ -186,7 +291,7 @@ def distinct_and_repeat(park_id: int, start: date, end: date) -> tuple[int, int]
     else:
         epoch, new_drivers, new_repeat = _epoch(park_id), 0, 0
     if start > closed_end:
-        return new_drivers, new_repeat
+        return epoch, new_drivers, new_repeat
     key = f"dh:dr:{CLOSED_FIGURES_VERSION}:{park_id}:{epoch}:{start.isoformat()}:{closed_end.isoformat()}"
     closed = cache.get(key)
     if closed is None:
@@ -194,7 +299,7 @@ def distinct_and_repeat(park_id: int, start: date, end: date) -> tuple[int, int]
         # so a figure is never cached under an epoch newer than its data.
         closed = _distinct_and_repeat_scan(park_id, start, closed_end)
         cache.set(key, closed, CLOSED_FIGURES_TIMEOUT)
-    return closed[0] + new_drivers, closed[1] + new_repeat
+    return epoch, closed[0] + new_drivers, closed[1] + new_repeat
 
 
 def _epoch(park_id: int) -> int:

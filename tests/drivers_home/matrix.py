@@ -96,9 +96,9 @@ CASES = {
     "drivers_home:poster": Case(
         kwargs=_pk("drivers_site"), expect={"anonymous": 302, "park_admin": 200, "desk": 200, "default": 403}
     ),
-    # session, user, per day, per site and hour, per service and province, service names, floating, and
-    # distinct drivers and repeat visitors: 1 query when cached (epoch + today's fingerprint), 3 at most
-    # (today's part after a new check-in, the closed days' scan after a new day or epoch): 8, at most 10
+    # session, user; steady state: epoch + today's check-in fingerprint, today's summary rows, site and
+    # service names, floating requests (6). Cold (a new day, epoch or check-in): + today's distinct drivers,
+    # the closed days' scan, 3 summary aggregates (10). tests/test_query_budgets.py measures the cold page.
     "drivers_home:traffic": Case(expect=OFFICE, budget=("park_admin", 10)),
     "drivers_home:traffic_export": Case(expect=OFFICE, budget=("park_admin", 10)),
     # session, user, count, page of requests with driver, profile and organisation

@@ -163,3 +163,39 @@ def test_steady_state_is_one_query(park, home, station, drivers):
     with CaptureQueriesContext(connection) as queries:
         assert distinct_and_repeat(park.pk, start, today) == (expected[0] + 1, expected[1])
     assert len(queries) == 2  # the fingerprint, today's part: the closed days come from the cache
+
+
+def test_traffic_from_the_cache_equals_a_fresh_computation(park, alice, home, station, drivers, services):
+    """The whole traffic page's figures: closed days from the cache plus today's rows, after every kind of
+    change, equal the figures computed with an empty cache."""
+    from django.core.cache import cache
+
+    from drivers_home.services import checkin_set_services
+    from drivers_home.stats import traffic
+
+    def fresh(start, end):
+        cache.clear()
+        return traffic(alice, start, end)
+
+    rng = random.Random(11)
+    today = date(2026, 1, 1)
+    start = today - timedelta(days=364)
+    with time_machine.travel(at(today, 8), tick=False):
+        visit_randomly(rng, drivers, [home, station], today - timedelta(days=20), 21, 40)
+        old = CheckIn.objects.filter(created__lt=at(today - timedelta(days=2), 0)).first()
+        traffic(alice, start, today)  # warm
+        checkin_create(driver=drivers[3], site=home)  # today
+        assert traffic(alice, start, today) == fresh(start, today)
+        before = traffic(alice, start, today)
+        checkin_set_services(checkin=old, services=services[:2])  # an earlier day's summary changes
+        after = traffic(alice, start, today)
+        assert after != before and after == fresh(start, today)
+        traffic(alice, today - timedelta(days=10), today - timedelta(days=1))
+        checkin_create(driver=drivers[4], site=station, now=at(today - timedelta(days=5)))  # back-dated
+        period = (today - timedelta(days=10), today - timedelta(days=1))
+        assert traffic(alice, *period) == fresh(*period)
+    with time_machine.travel(at(today + timedelta(days=1), 9), tick=False):
+        tomorrow = today + timedelta(days=1)
+        traffic(alice, start, tomorrow)
+        checkin_create(driver=drivers[5], site=home)
+        assert traffic(alice, start, tomorrow) == fresh(start, tomorrow)

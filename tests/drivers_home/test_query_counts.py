@@ -39,10 +39,10 @@ def _count(client, url: str) -> int:
 @pytest.mark.parametrize(
     ("who", "url", "budget"),
     [
-        # session, user, then the page: day, site and hour, service and province, service names, floating,
-        # distinct and repeat (epoch and today's fingerprint; cold: + today's part, the closed days' scan).
-        ("alice", "/home/traffic/", 8),
-        ("alice", "/home/traffic/export.xlsx", 8),
+        # session, user, then (warm) the epoch with today's fingerprint, today's summary, site and service
+        # names, floating requests.
+        ("alice", "/home/traffic/", 6),
+        ("alice", "/home/traffic/export.xlsx", 6),
         # session, user, count, page of requests with driver+profile+organisation.
         ("alice", "/home/floating/", 4),
         # session, user, sites, services, desk staff (prefetches).
