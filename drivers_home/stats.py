@@ -451,10 +451,13 @@ def today_at_site(site: Site) -> dict:
 
 
 def inside_now(site: Site):
-    """Check-ins at `site` within the window: who is (probably) inside now."""
+    """Check-ins at `site` within the window: who is (probably) inside now.
+
+    Rows of the five values the desk shows (time, via, name, phone, plate), not three model instances each.
+    """
     since = timezone.now() - settings.PORTAL_RULES["CHECKIN_WINDOW"]
     return (
         CheckIn.objects.filter(site=site, created__gte=since)
-        .select_related("driver__driver_profile")
         .order_by("-created", "-pk")
+        .values("created", "via", "driver__phone", "driver__driver_profile__name", "driver__driver_profile__plate")
     )
