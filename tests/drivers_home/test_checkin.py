@@ -127,3 +127,16 @@ def test_checkin_post_queries(client, dan, home):
     day = timezone.localtime(checkin.created).date()
     row = DriverYear.objects.get(driver=dan, year=day.year)
     assert getattr(row, f"m{day.month}") == 1 << (day.day - 1)
+
+
+def test_site_page_lists_the_sites_services_in_order(client, dan, home, station, services, far):
+    client.force_login(dan)
+    html = client.get(f"/home/s/{home.token}/").content.decode()
+    assert html.index(services[0].name) < html.index(services[1].name) < html.index(services[2].name)
+    html = client.get(f"/home/s/{station.token}/").content.decode()
+    assert services[0].name in html and services[1].name not in html
+    html = client.get(f"/home/s/{far.token}/").content.decode()  # a site without services
+    assert "service-list" not in html
+    home.active = False
+    home.save()
+    assert client.get(f"/home/s/{home.token}/").status_code == 404
