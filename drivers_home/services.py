@@ -432,6 +432,13 @@ def driver_account_delete(*, user: User) -> str:
     if user.role != Role.DRIVER:
         raise ValidationError(_("Only a driver's own account can be deleted here."))
     CheckIn.objects.filter(driver=user).update(driver=None)
+    # His visiting days stay, without him, whether the account is then deleted or anonymised; his years
+    # no longer merge into one person, so the parks' cached closed-day figures go stale.
+    years = DriverYear.objects.filter(driver=user)
+    parks = set(years.values_list("park_id", flat=True).distinct().order_by())
+    if parks:
+        years.update(driver=None)
+        driver_year_epoch_raise(park_ids=parks)
     DriverProfile.objects.filter(user=user).delete()
     FloatingMemberRequest.objects.filter(driver=user).delete()
     try:
