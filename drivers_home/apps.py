@@ -1,5 +1,18 @@
 from django.apps import AppConfig
+from django.conf import settings
+from django.db.models.signals import pre_delete
 from django.utils.translation import gettext_lazy as _
+
+
+def _user_deleted(sender, instance, **kwargs) -> None:
+    # Deleting an account empties the driver of his DriverYear rows (SET_NULL), however it is deleted
+    # (driver_account_delete, the admin): his years no longer merge into one person, so the cached
+    # closed-day figures of his parks go stale. Same transaction as the delete.
+    from drivers_home.models import DriverYear
+    from drivers_home.services import driver_year_epoch_raise
+
+    parks = DriverYear.objects.filter(driver_id=instance.pk).values_list("park_id", flat=True).distinct().order_by()
+    driver_year_epoch_raise(park_ids=list(parks))
 
 
 class DriversHomeConfig(AppConfig):
@@ -8,3 +21,5 @@ class DriversHomeConfig(AppConfig):
 
     def ready(self) -> None:
         from drivers_home import dashboard  # noqa: F401  registers navigation and cards
+
+        pre_delete.connect(_user_deleted, sender=settings.AUTH_USER_MODEL, dispatch_uid="drivers_home_user_deleted")

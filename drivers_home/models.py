@@ -356,3 +356,25 @@ class DriverYear(models.Model):
 
     def __str__(self) -> str:
         return f"{self.park_id} {self.driver_id} {self.year}"
+
+
+class DriverYearEpoch(models.Model):
+    """A counter per park, raised whenever DriverYear rows of DAYS ALREADY OVER change.
+
+    Distinct drivers and repeat visitors over the closed days of a period are cached under this number
+    (drivers_home.stats.distinct_and_repeat). Only today's bits change in the ordinary course (a check-in
+    is made "now"); what changes past days raises the counter in the same transaction: a driver's account
+    deleted (his rows lose the driver, so his years no longer merge), retention emptying whole years, a
+    check-in recorded for an earlier day (seed, tests, a commit that crossed midnight), a rebuild. The
+    counter lives in the database, not in the cache, so every worker process sees it at once.
+    """
+
+    park = models.OneToOneField(Park, on_delete=models.CASCADE, primary_key=True, related_name="+")
+    epoch = models.IntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("visiting days' version")
+        verbose_name_plural = _("visiting days' versions")
+
+    def __str__(self) -> str:
+        return f"{self.park_id}: {self.epoch}"

@@ -34,7 +34,13 @@ from drivers_home.models import (
     Site,
     VehicleType,
 )
-from drivers_home.services import driver_profile_save, floating_request_accept, floating_request_create, stats_rebuild
+from drivers_home.services import (
+    driver_profile_save,
+    driver_year_epoch_raise,
+    floating_request_accept,
+    floating_request_create,
+    stats_rebuild,
+)
 from parkportal.models import User
 from parkportal.roles import Role
 
@@ -407,6 +413,7 @@ def _large(*, park, sites, services, rng: random.Random, out) -> None:
             for i, ((drv, year), bits) in enumerate(years.items())
         ),
     )
+    driver_year_epoch_raise(park_ids=[park.pk])  # past days' visiting bits written: closed figures are stale
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             for model in (User, DriverProfile, CheckIn, CheckInService, DailyStat, DriverYear):

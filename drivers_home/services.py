@@ -21,6 +21,7 @@ from drivers_home.models import (
     DailyStat,
     DriverProfile,
     DriverYear,
+    DriverYearEpoch,
     FloatingMemberRequest,
     Service,
     Site,
@@ -105,13 +106,98 @@ def checkin_create(*, driver: User, site: Site, via: str = CheckIn.Via.SELF, now
     # time older than the check-in that made it wait (no upper bound on `created` for the same reason).
     now = now or timezone.now()
     window = settings.PORTAL_RULES["CHECKIN_WINDOW"]
-    existing = CheckIn.objects.filter(driver=driver, site=site, created__gt=now - window).order_by("-created").first()
-    if existing is not None:
-        return existing, False
-    checkin = CheckIn.objects.create(driver=driver, site=site, created=now, via=via)
-    stats_add(_stat_rows(now, site.pk, profile))
-    driver_year_mark(park_id=site.park_id, driver_id=driver.pk, day=timezone.localtime(now).date())
-    return checkin, True
+    day = timezone.localtime(now).date()
+    if connection.vendor == "postgresql":
+        checkin, created = _checkin_insert_pg(
+            driver=driver, site=site, via=via, now=now, since=now - window, profile=profile
+        )
+    else:
+        existing = (
+            CheckIn.objects.filter(driver=driver, site=site, created__gt=now - window).order_by("-created").first()
+        )
+        if existing is not None:
+            return existing, False
+        checkin, created = CheckIn.objects.create(driver=driver, site=site, created=now, via=via), True
+        stats_add(_stat_rows(now, site.pk, profile))
+        driver_year_mark(park_id=site.park_id, driver_id=driver.pk, day=day)
+    if created:
+        _epoch_check_day(park_id=site.park_id, day=day)
+    return checkin, created
+
+
+def _checkin_insert_pg(*, driver: User, site: Site, via: str, now: datetime, since: datetime, profile: DriverProfile):
+    """Window look-up, insert, daily summary and visiting-day bit in ONE statement (PostgreSQL).
+
+    Runs after the profile lock is taken, as its own statement: READ COMMITTED gives it a snapshot that
+    holds every check-in committed before the lock was granted, so the window look-up is as exact as the
+    separate query it replaces. The writes are data-modifying CTEs that run only when the look-up found
+    nothing (they read from `ins`, which is empty then).
+    """
+    q = connection.ops.quote_name
+    checkin_t, stat_t, year_t = (q(m._meta.db_table) for m in (CheckIn, DailyStat, DriverYear))
+    key = q("key")
+    local = timezone.localtime(now)
+    day = local.date()
+    month = f"m{day.month}"
+    bits = [0] * 12
+    bits[day.month - 1] = 1 << (day.day - 1)
+    stat_rows = _stat_rows(now, site.pk, profile)
+    values = ", ".join("(%s, %s)" for _r in stat_rows)
+    sql = (
+        f"WITH found AS (SELECT id, created, via FROM {checkin_t} WHERE driver_id = %s AND site_id = %s "
+        f"AND created > %s ORDER BY created DESC LIMIT 1), "
+        f"ins AS (INSERT INTO {checkin_t} (site_id, driver_id, created, via) SELECT %s, %s, %s, %s "
+        f"WHERE NOT EXISTS (SELECT 1 FROM found) RETURNING id), "
+        f"stat AS (INSERT INTO {stat_t} (site_id, day, kind, {key}, count) "
+        f"SELECT %s, %s, v.kind, v.k, 1 FROM ins CROSS JOIN (VALUES {values}) AS v (kind, k) "
+        f"ON CONFLICT (site_id, day, kind, {key}) DO UPDATE SET count = {stat_t}.count + EXCLUDED.count), "
+        f"yr AS (INSERT INTO {year_t} (park_id, driver_id, year, m1, m2, m3, m4, m5, m6, m7, m8, m9, m10, m11, m12) "
+        f"SELECT %s, %s, %s, {', '.join('%s' for _ in range(12))} FROM ins "
+        f"ON CONFLICT (park_id, driver_id, year) DO UPDATE SET {month} = {year_t}.{month} | EXCLUDED.{month}) "
+        f"SELECT ins.id, NULL, NULL FROM ins UNION ALL SELECT id, created, via FROM found"
+    )
+    params = [driver.pk, site.pk, since, site.pk, driver.pk, now, via, site.pk, day]
+    for _site, _day, kind, k in stat_rows:
+        params += [str(kind), k]
+    params += [site.park_id, driver.pk, day.year, *bits]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        pk, created, found_via = cursor.fetchone()
+    if created is None:
+        return CheckIn(pk=pk, site=site, driver=driver, created=now, via=via), True
+    return CheckIn(pk=pk, site=site, driver=driver, created=created, via=found_via), False
+
+
+# --- Visiting days: the epoch of the closed days' figures ----------------------------------------------------
+def driver_year_epoch_raise(*, park_ids: Iterable[int]) -> None:
+    """Raise the DriverYearEpoch of `park_ids` (one upsert each): their cached closed-day figures go stale."""
+    table = connection.ops.quote_name(DriverYearEpoch._meta.db_table)
+    sql = (
+        f"INSERT INTO {table} (park_id, epoch) VALUES (%s, 1) "
+        f"ON CONFLICT (park_id) DO UPDATE SET epoch = {table}.epoch + 1"
+    )
+    rows = [(pk,) for pk in sorted(set(park_ids))]
+    if rows:
+        with connection.cursor() as cursor:
+            cursor.executemany(sql, rows)
+
+
+def _epoch_check_day(*, park_id: int, day) -> None:
+    """A visiting day set for a day that is already over changes a closed figure: raise the epoch.
+
+    At once when the day is past now; and once more after the commit if the day ended meanwhile (a
+    check-in at 23:59:59.9 committed after midnight must not stay out of a figure cached just after it).
+    """
+    if day < timezone.localdate():
+        driver_year_epoch_raise(park_ids=[park_id])
+        return
+
+    def after_commit():
+        if day < timezone.localdate():
+            with transaction.atomic():
+                driver_year_epoch_raise(park_ids=[park_id])
+
+    transaction.on_commit(after_commit)
 
 
 def driver_year_mark(*, park_id: int, driver_id: int, day) -> None:
@@ -146,6 +232,9 @@ def checkin_set_services(*, checkin: CheckIn, services: Iterable[Service]) -> No
         stats_add([(checkin.site_id, day, DailyStat.Kind.SERVICE, str(pk)) for pk in added], 1)
     if removed:
         stats_add([(checkin.site_id, day, DailyStat.Kind.SERVICE, str(pk)) for pk in removed], -1)
+    if added or removed:
+        # An earlier check-in's services change a closed day's summary (traffic caches those).
+        _epoch_check_day(park_id=checkin.site.park_id, day=day)
 
 
 @transaction.atomic
@@ -343,6 +432,13 @@ def driver_account_delete(*, user: User) -> str:
     if user.role != Role.DRIVER:
         raise ValidationError(_("Only a driver's own account can be deleted here."))
     CheckIn.objects.filter(driver=user).update(driver=None)
+    # His visiting days stay, without him, whether the account is then deleted or anonymised; his years
+    # no longer merge into one person, so the parks' cached closed-day figures go stale.
+    years = DriverYear.objects.filter(driver=user)
+    parks = set(years.values_list("park_id", flat=True).distinct().order_by())
+    if parks:
+        years.update(driver=None)
+        driver_year_epoch_raise(park_ids=parks)
     DriverProfile.objects.filter(user=user).delete()
     FloatingMemberRequest.objects.filter(driver=user).delete()
     try:
@@ -373,9 +469,12 @@ def checkins_anonymise(*, before: datetime, batch: int = 50_000) -> int:
             )
             if not ids:
                 # Whole years before the cut-off lose their driver too (the visiting days stay, anonymous).
-                DriverYear.objects.filter(year__lt=timezone.localtime(before).year, driver__isnull=False).update(
-                    driver=None
-                )
+                emptied = DriverYear.objects.filter(year__lt=timezone.localtime(before).year, driver__isnull=False)
+                parks = set(emptied.values_list("park_id", flat=True).distinct().order_by())
+                if parks:
+                    emptied.update(driver=None)
+                    # A driver's years no longer merge into one person: the closed figures change.
+                    driver_year_epoch_raise(park_ids=parks)
                 return total
             total += CheckIn.objects.filter(pk__in=ids).update(driver=None)
 
@@ -422,7 +521,7 @@ def stats_rebuild(*, site_ids: list[int]) -> int:
         for r in ticked
     )
     DailyStat.objects.bulk_create(rows, batch_size=5000)
-    driver_years_rebuild(site_ids=site_ids)
+    driver_years_rebuild(site_ids=site_ids)  # also raises the parks' epoch: their cached figures go
     return len(rows)
 
 
@@ -430,6 +529,7 @@ def driver_years_rebuild(*, site_ids: list[int]) -> None:
     """Recompute DriverYear for the parks of `site_ids` from their check-ins (anonymised ones are lost)."""
     park_ids = list(Site.objects.filter(pk__in=site_ids).values_list("park_id", flat=True).distinct())
     DriverYear.objects.filter(park_id__in=park_ids).delete()
+    driver_year_epoch_raise(park_ids=park_ids)
     table = connection.ops.quote_name(DriverYear._meta.db_table)
     if connection.vendor == "postgresql":
         tz = timezone.get_current_timezone_name()

@@ -11,11 +11,21 @@ from __future__ import annotations
 from datetime import date, datetime, time, timedelta
 
 from django.conf import settings
+from django.core.cache import cache
 from django.db import connection
-from django.db.models import Count, Q, Sum
+from django.db.models import Case, Count, IntegerField, OuterRef, Q, Subquery, Sum, Value, When
+from django.db.models.functions import Cast
 from django.utils import timezone
 
-from drivers_home.models import CheckIn, DailyStat, DriverYear, FloatingMemberRequest, Service, Site
+from drivers_home.models import (
+    CheckIn,
+    DailyStat,
+    DriverYear,
+    DriverYearEpoch,
+    FloatingMemberRequest,
+    Service,
+    Site,
+)
 from parkportal.roles import Role
 
 
@@ -35,8 +45,15 @@ def _park_checkins(user):
 
 
 def traffic(user, start: date, end: date, site: Site | None = None) -> dict:
-    """All figures of the traffic page. Queries: per day, per hour, per site, per service (+ names),
-    per province, distinct drivers, repeat visitors, floating requests: 9."""
+    """All figures of the traffic page.
+
+    For a whole park the days of the period that are over are cached, as distinct drivers are, under the
+    park's DriverYearEpoch (raised by whatever changes a past day's summary: a back-dated check-in,
+    services ticked on an earlier check-in, a rebuild), and today's summary rows are added.
+    Queries in the steady state: the epoch with today's fingerprint (distinct drivers), today's summary,
+    site and service names, floating requests: 4. Cold: + per day, per site and hour, per service and
+    province, today's distinct drivers, the closed days' scan: 9 at most.
+    """
     stats = DailyStat.objects.visible_to(user).filter(day__gte=start, day__lte=end)
     checkins = _park_checkins(user)
     if site is not None:
@@ -44,33 +61,53 @@ def traffic(user, start: date, end: date, site: Site | None = None) -> dict:
         checkins = checkins.filter(site=site)
     lo, hi = day_bounds(start, end)
     checkins = checkins.filter(created__gte=lo, created__lt=hi)
-    hours = stats.filter(kind=DailyStat.Kind.HOUR)
+    park_id = user.park_id
+    today = timezone.localdate()
+    epoch = None
+    if site is None and user.role in (Role.PARK_ADMIN, Role.SECRETARY):  # the whole park: the cache's key
+        epoch, distinct, repeat = _distinct_and_repeat_epoch(park_id, start, end)
+    else:
+        distinct, repeat = _distinct_and_repeat_from_checkins(checkins)
+    if epoch is None:
+        summary = _summary(stats)
+    else:
+        closed_end = min(end, today - timedelta(days=1))
+        summary, today_part = _summary_empty(), None
+        if start <= closed_end:
+            key = f"dh:ts:{CLOSED_FIGURES_VERSION}:{park_id}:{epoch}:{start.isoformat()}:{closed_end.isoformat()}"
+            summary = cache.get(key)
+            if summary is None:
+                # The same three aggregates give today's part too, told apart by a flag.
+                summary, today_part = _summary_split(stats, today)
+                cache.set(key, summary, CLOSED_FIGURES_TIMEOUT)
+        if end == today:
+            summary = _summary_add(summary, today_part or _summary_of_day(stats, today))
 
-    per_day = {r["day"]: r["n"] for r in hours.values("day").annotate(n=Sum("count")).order_by("day")}
     days = []
     d = start
     while d <= end:
-        days.append((d, per_day.get(d, 0)))
+        days.append((d, summary["day"].get(d, 0)))
         d += timedelta(days=1)
-    per_hour_raw = {int(r["key"]): r["n"] for r in hours.values("key").annotate(n=Sum("count")).order_by()}
+    per_hour_raw: dict[int, int] = {}
+    per_site_raw: dict[int, int] = {}
+    for (site_id, hour), n in summary["site_hour"].items():
+        per_hour_raw[hour] = per_hour_raw.get(hour, 0) + n
+        per_site_raw[site_id] = per_site_raw.get(site_id, 0) + n
     per_hour = [(h, per_hour_raw.get(h, 0)) for h in range(24)]
-    per_site = list(hours.values("site_id", "site__name").annotate(n=Sum("count")).order_by("-n", "site__name"))
-    per_service_raw = {
-        r["key"]: r["n"]
-        for r in stats.filter(kind=DailyStat.Kind.SERVICE).values("key").annotate(n=Sum("count")).order_by()
-    }
-    names = dict(Service.objects.filter(pk__in=[int(k) for k in per_service_raw]).values_list("pk", "name"))
+    per_service_raw = {k: n for (kind, k), n in summary["kind"].items() if kind == DailyStat.Kind.SERVICE}
+    # Names now, not from the cache (a site or service may be renamed): one query for both.
+    site_names, service_names = _names(list(per_site_raw), [int(k) for k in per_service_raw])
+    per_site = sorted(
+        ({"site_id": pk, "site__name": site_names.get(pk, ""), "n": n} for pk, n in per_site_raw.items()),
+        key=lambda r: (-r["n"], r["site__name"]),
+    )
     per_service = sorted(
-        ((names.get(int(k), k), n) for k, n in per_service_raw.items() if n), key=lambda x: (-x[1], x[0])
+        ((service_names.get(int(k), k), n) for k, n in per_service_raw.items() if n), key=lambda x: (-x[1], x[0])
     )
-    provinces = list(
-        stats.filter(kind=DailyStat.Kind.PROVINCE).values("key").annotate(n=Sum("count")).order_by("-n", "key")[:10]
-    )
-    park_id = user.park_id
-    if site is None:
-        distinct, repeat = distinct_and_repeat(park_id, start, end)
-    else:
-        distinct, repeat = _distinct_and_repeat_from_checkins(checkins)
+    provinces = sorted(
+        ({"key": k, "n": n} for (kind, k), n in summary["kind"].items() if kind == DailyStat.Kind.PROVINCE),
+        key=lambda r: (-r["n"], r["key"]),
+    )[:10]
     floating = FloatingMemberRequest.objects.filter(park_id=park_id, created__gte=lo, created__lt=hi).aggregate(
         found=Count("pk"), accepted=Count("pk", filter=Q(status=FloatingMemberRequest.Status.ACCEPTED))
     )
@@ -91,6 +128,89 @@ def traffic(user, start: date, end: date, site: Site | None = None) -> dict:
         "floating_found": floating["found"],
         "floating_accepted": floating["accepted"],
     }
+
+
+def _summary_empty() -> dict:
+    return {"day": {}, "site_hour": {}, "kind": {}}
+
+
+def _summary(stats) -> dict:
+    """Sums of the summary rows `stats`: per day, per (site, hour), per (kind, key) of services and
+    provinces. Three aggregates in the database; a year of a large park is a few thousand result rows."""
+    hours = stats.filter(kind=DailyStat.Kind.HOUR)
+    return {
+        "day": {r["day"]: r["n"] for r in hours.values("day").annotate(n=Sum("count")).order_by()},
+        "site_hour": {
+            (r["site_id"], int(r["key"])): r["n"]
+            for r in hours.values("site_id", "key").annotate(n=Sum("count")).order_by()
+        },
+        "kind": {
+            (r["kind"], r["key"]): r["n"]
+            for r in stats.filter(kind__in=[DailyStat.Kind.SERVICE, DailyStat.Kind.PROVINCE])
+            .values("kind", "key")
+            .annotate(n=Sum("count"))
+            .order_by()
+        },
+    }
+
+
+def _summary_split(stats, today: date) -> tuple[dict, dict]:
+    """_summary of the rows before `today` and of today's rows, from the same three aggregates."""
+    flag = Case(When(day=today, then=Value(1)), default=Value(0), output_field=IntegerField())
+    hours = stats.filter(kind=DailyStat.Kind.HOUR).annotate(t=flag)
+    closed, now = _summary_empty(), _summary_empty()
+    for r in hours.values("day").annotate(n=Sum("count")).order_by():
+        (now if r["day"] == today else closed)["day"][r["day"]] = r["n"]
+    for r in hours.values("t", "site_id", "key").annotate(n=Sum("count")).order_by():
+        (now if r["t"] else closed)["site_hour"][(r["site_id"], int(r["key"]))] = r["n"]
+    for r in (
+        stats.filter(kind__in=[DailyStat.Kind.SERVICE, DailyStat.Kind.PROVINCE])
+        .annotate(t=flag)
+        .values("t", "kind", "key")
+        .annotate(n=Sum("count"))
+        .order_by()
+    ):
+        (now if r["t"] else closed)["kind"][(r["kind"], r["key"])] = r["n"]
+    return closed, now
+
+
+def _summary_of_day(stats, day: date) -> dict:
+    """_summary of one day in one query (a few hundred rows at most)."""
+    summary = _summary_empty()
+    rows = (
+        stats.filter(day=day, kind__in=[DailyStat.Kind.HOUR, DailyStat.Kind.SERVICE, DailyStat.Kind.PROVINCE])
+        .values_list("site_id", "kind", "key", "count")
+        .order_by()
+    )
+    for site_id, kind, key, n in rows:
+        if kind == DailyStat.Kind.HOUR:
+            summary["day"][day] = summary["day"].get(day, 0) + n
+            summary["site_hour"][(site_id, int(key))] = summary["site_hour"].get((site_id, int(key)), 0) + n
+        else:
+            summary["kind"][(kind, key)] = summary["kind"].get((kind, key), 0) + n
+    return summary
+
+
+def _summary_add(a: dict, b: dict) -> dict:
+    out = {}
+    for part in ("day", "site_hour", "kind"):
+        merged = dict(a[part])
+        for k, n in b[part].items():
+            merged[k] = merged.get(k, 0) + n
+        out[part] = merged
+    return out
+
+
+def _names(site_ids: list[int], service_ids: list[int]) -> tuple[dict, dict]:
+    """Names of sites and services, in one query (a UNION)."""
+    if not site_ids and not service_ids:
+        return {}, {}
+    sites = Site.objects.filter(pk__in=site_ids).values_list(Value("site"), "pk", "name").order_by()
+    services = Service.objects.filter(pk__in=service_ids).values_list(Value("service"), "pk", "name").order_by()
+    site_names, service_names = {}, {}
+    for kind, pk, name in sites.union(services, all=True):
+        (site_names if kind == "site" else service_names)[pk] = name
+    return site_names, service_names
 
 
 def _distinct_and_repeat_from_checkins(checkins) -> tuple[int, int]:
@@ -127,7 +247,144 @@ def _month_masks(year: int, start: date, end: date) -> list[int]:
     return masks
 
 
+#: Part of the cache key of closed-day figures: raise it when their meaning or computation changes.
+CLOSED_FIGURES_VERSION = 1
+CLOSED_FIGURES_TIMEOUT = 2 * 24 * 3600  # the key holds the closed end: a day later nobody asks for it
+
+
 def distinct_and_repeat(park_id: int, start: date, end: date) -> tuple[int, int]:
+    """Distinct drivers, and repeat visitors (came on two or more days), in [start, end]: see below."""
+    _epoch_read, distinct, repeat = _distinct_and_repeat_epoch(park_id, start, end)
+    return distinct, repeat
+
+
+def _distinct_and_repeat_epoch(park_id: int, start: date, end: date) -> tuple[int | None, int, int]:
+    """(the park's epoch, or None for a period reaching into days to come; distinct; repeat).
+
+    Distinct drivers, and repeat visitors (came on two or more days), in [start, end].
+
+    The days of the period that are over never change in the ordinary course (check-ins are made "now"),
+    so their figure is cached, keyed by the park's DriverYearEpoch, which everything that changes past
+    visiting days raises in its transaction (account deletion, retention, a back-dated check-in, a
+    rebuild). Today's check-ins are added exactly on top: a driver seen today with no day before in the
+    period is one more driver; with exactly one day before, one more repeat visitor.
+    One query in the steady state (the epoch and a fingerprint of today's check-ins); today's part runs
+    after each new check-in, the scan of every DriverYear row of the period (_distinct_and_repeat_scan)
+    once per period, park and epoch.
+    """
+    today = timezone.localdate()
+    if end > today:
+        # Days still to come hold no visits in the ordinary course; no cache for such a period.
+        return None, *_distinct_and_repeat_scan(park_id, start, end)
+    closed_end = min(end, today - timedelta(days=1))
+    if end == today:
+        epoch, count, last = _today_fingerprint(park_id, today)
+        # Today's part changes with every check-in: cached under today's count and last id at the park
+        # (and the epoch, for an account deleted today). Computed from a later snapshot than the
+        # fingerprint, a cached part may hold a newer check-in, never miss one of its fingerprint.
+        key = f"dh:dt:{CLOSED_FIGURES_VERSION}:{park_id}:{epoch}:{count}:{last}:{start.isoformat()}:{today.isoformat()}"
+        part = cache.get(key) if count else (0, 0)
+        if part is None:
+            part = _today_part(park_id, start, today)
+            cache.set(key, part, CLOSED_FIGURES_TIMEOUT)
+        new_drivers, new_repeat = part
+    else:
+        epoch, new_drivers, new_repeat = _epoch(park_id), 0, 0
+    if start > closed_end:
+        return epoch, new_drivers, new_repeat
+    key = f"dh:dr:{CLOSED_FIGURES_VERSION}:{park_id}:{epoch}:{start.isoformat()}:{closed_end.isoformat()}"
+    closed = cache.get(key)
+    if closed is None:
+        # The scan is a later statement than the epoch's read: it sees at least what that epoch stood for,
+        # so a figure is never cached under an epoch newer than its data.
+        closed = _distinct_and_repeat_scan(park_id, start, closed_end)
+        cache.set(key, closed, CLOSED_FIGURES_TIMEOUT)
+    return epoch, closed[0] + new_drivers, closed[1] + new_repeat
+
+
+def _epoch(park_id: int) -> int:
+    return DriverYearEpoch.objects.filter(park_id=park_id).values_list("epoch", flat=True).first() or 0
+
+
+def _today_fingerprint(park_id: int, today: date) -> tuple[int, int, int]:
+    """(epoch, today's check-ins at the park, the last one's id): one query on the site-created index."""
+    # Raw SQL: the backend's own form of a datetime parameter (SQLite stores UTC text).
+    lo, hi = (connection.ops.adapt_datetimefield_value(t) for t in day_bounds(today, today))
+    q = connection.ops.quote_name
+    checkin_t, site_t, epoch_t = (q(m._meta.db_table) for m in (CheckIn, Site, DriverYearEpoch))
+    sql = (
+        f"SELECT (SELECT e.epoch FROM {epoch_t} e WHERE e.park_id = %s), COUNT(c.id), MAX(c.id) FROM {checkin_t} c "
+        f"WHERE c.site_id IN (SELECT s.id FROM {site_t} s WHERE s.park_id = %s) AND c.created >= %s AND c.created < %s"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [park_id, park_id, lo, hi])
+        epoch, count, last = cursor.fetchone()
+    return int(epoch or 0), int(count), int(last or 0)
+
+
+def _bit_exprs(masks: list[int], alias: str) -> tuple[str, str]:
+    """SQL for (months of the masked period with a visit, 1 if one month has two visiting days)."""
+    masked = [f"({alias}.m{i + 1} & {mask})" for i, mask in enumerate(masks) if mask]
+    if not masked:
+        return "0", "0"
+    months = " + ".join(f"(CASE WHEN {m} <> 0 THEN 1 ELSE 0 END)" for m in masked)
+    multi = "CASE WHEN " + " OR ".join(f"({m} & ({m} - 1)) <> 0" for m in masked) + " THEN 1 ELSE 0 END"
+    return months, multi
+
+
+def _today_part(park_id: int, start: date, today: date) -> tuple[int, int]:
+    """(drivers new in the period today, drivers whose second day of the period is today). One query.
+
+    Today's visitors are the DriverYear rows of this year with today's bit set, found through today's
+    check-ins at the park's sites (index on site, created, driver) plus the rows without a driver (an
+    account deleted today: few rows). Their days before today in the period come from the same rows and
+    from their rows of earlier years of the period. Drivers are told apart as in the scan: the driver,
+    or for a row without one, the row.
+    """
+    q = connection.ops.quote_name
+    year_t, checkin_t, site_t, epoch_t = (q(m._meta.db_table) for m in (DriverYear, CheckIn, Site, DriverYearEpoch))
+    yesterday = today - timedelta(days=1)
+    month, bit = f"m{today.month}", 1 << (today.day - 1)
+    # Raw SQL: the backend's own form of a datetime parameter (SQLite stores UTC text).
+    lo, hi = (connection.ops.adapt_datetimefield_value(t) for t in day_bounds(today, today))
+
+    def masks(year: int) -> list[int]:
+        return _month_masks(year, start, yesterday) if start <= yesterday else [0] * 12
+
+    months, multi = _bit_exprs(masks(today.year), "dy")
+    sql = (
+        f"WITH t AS ("
+        f"SELECT dy.id, dy.driver_id, {months} AS months, {multi} AS multi FROM {year_t} dy "
+        f"WHERE dy.park_id = %s AND dy.year = %s AND (dy.{month} & {bit}) <> 0 AND dy.driver_id IN ("
+        f"SELECT c.driver_id FROM {checkin_t} c WHERE c.site_id IN (SELECT s.id FROM {site_t} s WHERE s.park_id = %s) "
+        f"AND c.created >= %s AND c.created < %s) "
+        f"UNION ALL "
+        f"SELECT dy.id, dy.driver_id, {months} AS months, {multi} AS multi FROM {year_t} dy "
+        f"WHERE dy.park_id = %s AND dy.driver_id IS NULL AND dy.year = %s AND (dy.{month} & {bit}) <> 0), "
+        f"per AS (SELECT COALESCE(t.driver_id, -t.id) AS who, t.months, t.multi FROM t"
+    )
+    params: list = [park_id, today.year, park_id, lo, hi, park_id, today.year]
+    for year in range(start.year, today.year):
+        y_months, y_multi = _bit_exprs(masks(year), "dy")
+        if y_months == "0":
+            continue
+        sql += (
+            f" UNION ALL SELECT dy.driver_id, {y_months}, {y_multi} FROM {year_t} dy "
+            f"WHERE dy.park_id = %s AND dy.year = %s AND dy.driver_id IN (SELECT t.driver_id FROM t)"
+        )
+        params += [park_id, year]
+    sql += (
+        "), per_driver AS (SELECT who, SUM(months) AS months, MAX(multi) AS multi FROM per GROUP BY who) "
+        "SELECT COALESCE(SUM(CASE WHEN months = 0 THEN 1 ELSE 0 END), 0), "
+        "COALESCE(SUM(CASE WHEN months = 1 AND multi = 0 THEN 1 ELSE 0 END), 0) FROM per_driver"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        new_drivers, new_repeat = cursor.fetchone()
+    return int(new_drivers), int(new_repeat)
+
+
+def _distinct_and_repeat_scan(park_id: int, start: date, end: date) -> tuple[int, int]:
     """Distinct drivers, and repeat visitors (came on two or more days), in [start, end], from DriverYear.
 
     One query: per year of the period a scan of that year's rows of the park (200,000 at the benchmark
@@ -166,29 +423,41 @@ def distinct_and_repeat(park_id: int, start: date, end: date) -> tuple[int, int]
 
 
 def today_at_site(site: Site) -> dict:
-    """The desk's view of today. Queries: today's summary rows (1), service names (1)."""
+    """The desk's view of today. One query: today's summary rows, each service row with its name."""
     today = timezone.localdate()
-    rows = list(
-        DailyStat.objects.filter(site=site, day=today, kind__in=["hour", "service"]).values_list("kind", "key", "count")
+    # The service's name comes with its summary row (key is the service's id as text); NULL for hours.
+    name = Case(
+        When(
+            kind=DailyStat.Kind.SERVICE,
+            then=Subquery(Service.objects.filter(pk=Cast(OuterRef("key"), IntegerField())).values("name")[:1]),
+        ),
+        default=None,
     )
-    by_hour_raw = {int(k): n for kind, k, n in rows if kind == "hour"}
-    by_service_raw = {int(k): n for kind, k, n in rows if kind == "service" and n}
-    names = dict(Service.objects.filter(pk__in=list(by_service_raw)).values_list("pk", "name"))
+    rows = list(
+        DailyStat.objects.filter(site=site, day=today, kind__in=["hour", "service"])
+        .annotate(name=name)
+        .values_list("kind", "key", "count", "name")
+    )
+    by_hour_raw = {int(k): n for kind, k, n, _name in rows if kind == "hour"}
+    services = [(name or k, n) for kind, k, n, name in rows if kind == "service" and n]
     hours = [(h, by_hour_raw.get(h, 0)) for h in range(24) if by_hour_raw.get(h)]
     return {
         "today": today,
         "count": sum(by_hour_raw.values()),
         "hours": hours,
         "max_hour": max(by_hour_raw.values(), default=0) or 1,
-        "services": sorted(((names.get(k, str(k)), n) for k, n in by_service_raw.items()), key=lambda x: -x[1]),
+        "services": sorted(services, key=lambda x: -x[1]),
     }
 
 
 def inside_now(site: Site):
-    """Check-ins at `site` within the window: who is (probably) inside now."""
+    """Check-ins at `site` within the window: who is (probably) inside now.
+
+    Rows of the five values the desk shows (time, via, name, phone, plate), not three model instances each.
+    """
     since = timezone.now() - settings.PORTAL_RULES["CHECKIN_WINDOW"]
     return (
         CheckIn.objects.filter(site=site, created__gte=since)
-        .select_related("driver__driver_profile")
         .order_by("-created", "-pk")
+        .values("created", "via", "driver__phone", "driver__driver_profile__name", "driver__driver_profile__plate")
     )

@@ -10,6 +10,7 @@ from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -55,7 +56,17 @@ def _period(request: HttpRequest):
 def traffic(request: HttpRequest) -> HttpResponse:
     form, start, end = _period(request)
     figures = stats.traffic(request.user, start, end)
-    return render(request, "drivers_home/traffic.html", {"form": form, "f": figures})
+    # Up to 1,098 rows per day: built here in one pass instead of a template loop of filters and lookups
+    # per row. Only ISO dates and integers go in, so there is nothing to escape.
+    top = int(figures["max_day"])
+    day_rows = mark_safe(  # noqa: S308
+        "".join(
+            f'<tr><td>{d.isoformat()}</td><td><meter min="0" max="{top}" value="{int(n)}"></meter></td>'
+            f'<td class="num">{int(n)}</td></tr>'
+            for d, n in figures["days"]
+        )
+    )
+    return render(request, "drivers_home/traffic.html", {"form": form, "f": figures, "day_rows": day_rows})
 
 
 @role_required(Role.PARK_ADMIN, Role.SECRETARY)

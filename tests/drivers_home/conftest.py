@@ -70,3 +70,13 @@ def dave(db):
 @pytest.fixture
 def newbie(db):
     return make_user("newbie", Role.DRIVER, None, phone="13600000000", phone_verified=True)
+
+
+@pytest.fixture(autouse=True)
+def _empty_cache():
+    # Cached figures are keyed by park id and epoch; a test database can hand out the same ids again.
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()

@@ -101,3 +101,42 @@ def test_anonymous_visitor_sees_the_site_and_how_to_sign_in(client, home):
 def test_staff_cannot_check_in_on_the_driver_page(client, alice, home):
     client.force_login(alice)
     assert client.post(f"/home/s/{home.token}/checkin/").status_code == 403
+
+
+def test_checkin_post_queries(client, dan, home):
+    """session, user, site (no services), savepoint, profile lock, then on PostgreSQL ONE statement for the
+    window look-up, insert, summary and visiting day; release. SQLite takes them one by one."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client.force_login(dan)
+    for tap in ("first", "second"):  # the second tap finds the first in the same statement
+        with CaptureQueriesContext(connection) as ctx:
+            assert client.post(f"/home/s/{home.token}/checkin/").status_code == 302
+        if connection.vendor == "postgresql":
+            assert len(ctx) == 7, (tap, [q["sql"] for q in ctx.captured_queries])
+    checkin = CheckIn.objects.get()
+    assert checkin.driver == dan and checkin.site == home and checkin.via == CheckIn.Via.SELF
+    assert sorted(DailyStat.objects.values_list("kind", "key", "count")) == [
+        ("hour", str(timezone.localtime(checkin.created).hour), 1),
+        ("province", "四川", 1),
+        ("vehicle", "heavy", 1),
+    ]
+    from drivers_home.models import DriverYear
+
+    day = timezone.localtime(checkin.created).date()
+    row = DriverYear.objects.get(driver=dan, year=day.year)
+    assert getattr(row, f"m{day.month}") == 1 << (day.day - 1)
+
+
+def test_site_page_lists_the_sites_services_in_order(client, dan, home, station, services, far):
+    client.force_login(dan)
+    html = client.get(f"/home/s/{home.token}/").content.decode()
+    assert html.index(services[0].name) < html.index(services[1].name) < html.index(services[2].name)
+    html = client.get(f"/home/s/{station.token}/").content.decode()
+    assert services[0].name in html and services[1].name not in html
+    html = client.get(f"/home/s/{far.token}/").content.decode()  # a site without services
+    assert "service-list" not in html
+    home.active = False
+    home.save()
+    assert client.get(f"/home/s/{home.token}/").status_code == 404

@@ -53,3 +53,15 @@ def test_today_page_counts_and_masks(client, dora, dan, dave, home, station):
     html = response.content.decode()
     assert "138****1234" in html and "13812341234" not in html
     assert "137****5678" in html
+
+
+def test_today_page_names_the_services_ticked_today(client, dora, dan, dave, home, services):
+    from drivers_home.services import checkin_set_services
+
+    first, _ = checkin_create(driver=dan, site=home)
+    second, _ = checkin_create(driver=dave, site=home)
+    checkin_set_services(checkin=first, services=services[:2])
+    checkin_set_services(checkin=second, services=services[1:2])
+    client.force_login(dora)
+    response = client.get(f"/home/desk/{home.pk}/")
+    assert response.context["figures"]["services"] == [(services[1].name, 2), (services[0].name, 1)]
