@@ -12,8 +12,8 @@ from django.utils import translation
 from django.utils.safestring import mark_safe
 
 from mediation.models import Applicant, BodyKind, Case, MediationBody, Status
-from parkportal.widgets import FastSelect
 from parkportal.masking import mask_id_number, mask_phone
+from parkportal.widgets import FastSelect
 from tests.mediation.conftest import make_case
 
 pytestmark = pytest.mark.django_db
