@@ -145,7 +145,7 @@ AUTH_USER_MODEL = "parkportal.User"
 
 REDIS_URL = os.environ.get("REDIS_URL", "")
 if REDIS_URL:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+    CACHES = {"default": {"BACKEND": "parkportal.cache.RedisCache", "LOCATION": REDIS_URL}}
     # Sessions read from the shared cache and written through to the database: one query less on every
     # signed-in request, and a Redis restart signs nobody out. Only with a SHARED cache: with the per-process
     # LocMem cache a session deleted at sign-out would live on in the other workers (docs/SCALING.md).

@@ -51,7 +51,8 @@ REDIS_ROUND_TRIP = (
     "import django, json; django.setup(); from django.core.cache import cache; "
     "from django.contrib.sessions.backends.cache import SessionStore; "
     "cache.set('portal-test-key', {'n': 1}, 30); s = SessionStore(); s['who'] = 7; s.create(); "
-    "print(json.dumps([cache.get('portal-test-key'), SessionStore(s.session_key)['who']])); "
+    "print(json.dumps([cache.get('portal-test-key'), SessionStore(s.session_key)['who'], "
+    "cache._cache.get_client() is cache._cache.get_client(write=True)])); "
     "cache.delete('portal-test-key')"
 )
 
@@ -82,4 +83,5 @@ def test_with_redis_the_pinned_client_talks_to_a_real_server():
         text=True,
     )
     assert result.returncode == 0, result.stderr
-    assert json.loads(result.stdout.strip().splitlines()[-1]) == [{"n": 1}, 7]
+    # ... and every call shares one client object (parkportal.cache): no client built per cache access.
+    assert json.loads(result.stdout.strip().splitlines()[-1]) == [{"n": 1}, 7, True]
