@@ -1,6 +1,6 @@
 from django.apps import AppConfig
 from django.conf import settings
-from django.db.models.signals import pre_delete
+from django.db.models.signals import pre_delete, pre_save
 from django.utils.translation import gettext_lazy as _
 
 
@@ -15,6 +15,18 @@ def _user_deleted(sender, instance, **kwargs) -> None:
     driver_year_epoch_raise(park_ids=list(parks))
 
 
+def _site_saved(sender, instance, raw=False, **kwargs) -> None:
+    # The traffic page's cached closed-day sums read the daily summary through the site's park: a site moved
+    # to another park (the admin) takes its past days from one park's figures to the other's.
+    if raw or instance.pk is None:
+        return
+    from drivers_home.services import driver_year_epoch_raise
+
+    old_park = type(instance).objects.filter(pk=instance.pk).values_list("park_id", flat=True).first()
+    if old_park is not None and old_park != instance.park_id:
+        driver_year_epoch_raise(park_ids=[old_park, instance.park_id])
+
+
 class DriversHomeConfig(AppConfig):
     name = "drivers_home"
     verbose_name = _("Drivers' home")
@@ -23,3 +35,4 @@ class DriversHomeConfig(AppConfig):
         from drivers_home import dashboard  # noqa: F401  registers navigation and cards
 
         pre_delete.connect(_user_deleted, sender=settings.AUTH_USER_MODEL, dispatch_uid="drivers_home_user_deleted")
+        pre_save.connect(_site_saved, sender="drivers_home.Site", dispatch_uid="drivers_home_site_saved")

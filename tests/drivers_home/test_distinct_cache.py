@@ -199,3 +199,21 @@ def test_traffic_from_the_cache_equals_a_fresh_computation(park, alice, home, st
         traffic(alice, start, tomorrow)
         checkin_create(driver=drivers[5], site=home)
         assert traffic(alice, start, tomorrow) == fresh(start, tomorrow)
+
+
+def test_a_site_moved_to_another_park_moves_its_past_days_in_the_cached_figures(
+    park, other_park, alice, olga, home, station, drivers
+):
+    """The traffic page's closed-day sums are cached; a site moved to another park (in the back office)
+    takes its past days with it, for both parks at once."""
+    from drivers_home.stats import traffic
+
+    today = timezone.localdate()
+    checkin_create(driver=drivers[0], site=home, now=at(today - timedelta(days=3)))
+    checkin_create(driver=drivers[1], site=station, now=at(today - timedelta(days=2)))
+    start = today - timedelta(days=10)
+    assert traffic(alice, start, today)["total"] == 2 and traffic(olga, start, today)["total"] == 0
+    station.park = other_park
+    station.save()
+    assert traffic(alice, start, today)["total"] == 1
+    assert traffic(olga, start, today)["total"] == 1
