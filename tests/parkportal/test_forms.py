@@ -20,3 +20,17 @@ def test_ids_in_range_are_chosen():
     park = Park.objects.create(name="园区")
     field = BoundedModelMultipleChoiceField(queryset=Park.objects.all())
     assert list(field.clean([str(park.pk)])) == [park]
+
+
+def test_form_labels_end_in_a_full_width_colon_on_chinese_pages():
+    """Django's label suffix is gettext(":"), an ASCII colon in Django's Chinese catalogue; ours says "："."""
+    from django import forms as django_forms
+    from django.utils import translation
+
+    class Plate(django_forms.Form):
+        plate = django_forms.CharField(label="车牌号")
+
+    with translation.override("zh-hans"):
+        assert Plate()["plate"].label_tag() == '<label for="id_plate">车牌号：</label>'
+    with translation.override("en"):
+        assert Plate()["plate"].label_tag() == '<label for="id_plate">车牌号:</label>'
