@@ -37,3 +37,21 @@ def test_debug_on_needs_no_secret_key():
     result = run_settings({"DEBUG": "1"})
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "True"
+
+
+def _manage(*args: str) -> subprocess.CompletedProcess:
+    base = {k: v for k, v in os.environ.items() if k not in ("DEBUG", "SECRET_KEY", "DATABASE_URL")}
+    return subprocess.run([sys.executable, "manage.py", *args], env=base, cwd=ROOT, capture_output=True, text=True)
+
+
+def test_makemigrations_check_runs_on_a_bare_checkout_but_serving_commands_still_need_the_secret():
+    """makemigrations signs nothing: it runs without SECRET_KEY. Every other command still refuses, in one line."""
+    result = _manage("makemigrations", "--check", "--dry-run")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "No changes detected" in result.stdout
+    refused = _manage("check")
+    assert refused.returncode != 0
+    assert refused.stderr.strip() == (
+        "manage.py: SECRET_KEY is not set. Set it in the environment (see .env.example), "
+        "or set DEBUG=1 for local development."
+    )
