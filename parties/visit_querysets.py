@@ -91,15 +91,8 @@ def instructor_scope_ids(user) -> tuple[list[int], list[int]]:
     from parties.models import Enterprise, Instructor
 
     mine = Instructor.objects.filter(user=user).order_by()
-    their_platforms = Enterprise.objects.filter(instructor__in=mine.values("pk")).values("pk")
-    assigned = (
-        # The same rows as Q(instructor__user=user) | Q(platform__instructor__user=user), without joining every
-        # enterprise to its platform and both instructors (2.6 → 0.6 ms at 3,549 enterprises).
-        Enterprise.objects.filter(Q(instructor__in=mine.values("pk")) | Q(platform__in=their_platforms))
-        .order_by()
-        .annotate(source=Value("e"))
-        .values_list("source", "pk")
-    )
+    # The enterprises' own scoping (EnterpriseQuerySet.scope_instructor), so the rule is written once.
+    assigned = Enterprise.objects.visible_to(user).order_by().annotate(source=Value("e")).values_list("source", "pk")
     instructor_ids: list[int] = []
     enterprise_ids: list[int] = []
     for source, pk in mine.annotate(source=Value("i")).values_list("source", "pk").union(assigned, all=True):
