@@ -3,7 +3,7 @@ from functools import cache
 from django.conf import settings
 from django.urls import get_script_prefix, reverse
 
-from parkportal.registry import nav_for, nav_html_for
+from parkportal.registry import nav_html_for
 
 
 @cache
@@ -16,7 +16,6 @@ def _base_urls(script_prefix: str) -> dict[str, str]:
 def portal(request):
     user = getattr(request, "user", None)
     return {
-        "nav_items": nav_for(user) if user is not None else [],
         "nav_html": nav_html_for(user) if user is not None else "",
         "base_urls": _base_urls(get_script_prefix()),
         "DEBUG": settings.DEBUG,

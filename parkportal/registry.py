@@ -103,38 +103,20 @@ def register_cards(provider: CardProvider) -> CardProvider:
     return provider
 
 
-@dataclass(frozen=True)
-class NavLink:
-    label: str
-    url: str
-
-
-# (role, language, script prefix) -> the role's links and their <li> HTML. The registry is fixed once the apps
-# are ready, so this is computed once per key per process instead of a reverse() per entry on every page.
-_nav_memo: dict[tuple[str, str, str], tuple[list[NavLink], str]] = {}
-
-
-def _nav(role: str) -> tuple[list[NavLink], str]:
-    key = (role, get_language() or "", get_script_prefix())
-    if key not in _nav_memo:
-        items = sorted((i for i in _registry.nav if role in i.roles), key=lambda i: i.order)
-        links = [NavLink(str(i.label), i.url) for i in items]
-        html = format_html_join("", '<li><a href="{}">{}</a></li>', ((link.url, link.label) for link in links))
-        _nav_memo[key] = (links, html)
-    return _nav_memo[key]
-
-
-def nav_for(user) -> list[NavLink]:
-    if not user.is_authenticated:
-        return []
-    return _nav(user.role)[0]
+# (role, language, script prefix) -> the role's menu entries as <li> HTML. The registry is fixed once the apps
+# are ready, so this is rendered once per key per process instead of a reverse() per entry on every page.
+_nav_memo: dict[tuple[str, str, str], str] = {}
 
 
 def nav_html_for(user) -> str:
-    """The <li> entries of the user's menu, rendered once per role and language."""
+    """The <li> entries of the user's menu (the frame's menu and the home page's links)."""
     if not user.is_authenticated:
         return ""
-    return _nav(user.role)[1]
+    key = (user.role, get_language() or "", get_script_prefix())
+    if key not in _nav_memo:
+        items = sorted((i for i in _registry.nav if user.role in i.roles), key=lambda i: i.order)
+        _nav_memo[key] = format_html_join("", '<li><a href="{}">{}</a></li>', ((i.url, i.label) for i in items))
+    return _nav_memo[key]
 
 
 def dashboard_for(user, providers: Iterable[CardProvider] | None = None) -> tuple[list[Card], object]:

@@ -30,11 +30,6 @@ def platforms_visited_aggregates(since) -> dict:
     return {"total": Count("pk", filter=platform), "visited": Count("pk", filter=platform & Q(visited))}
 
 
-def platforms_visited(enterprises, since) -> dict:
-    """Platform enterprises in `enterprises`, and how many had a visit on or after `since` (one query)."""
-    return enterprises.aggregate(**platforms_visited_aggregates(since))
-
-
 @register_cards
 def visit_cards(user, figures: Figures):
     today = timezone.localdate()
