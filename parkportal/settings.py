@@ -154,9 +154,11 @@ else:
     # A real (per-process) cache, not DummyCache: allauth's rate limits live in the cache.
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "portal"}}
 
+# Django's and allauth's backends, reading the signed-in user with a prepared statement (parkportal/auth.py).
+# Sessions store the backend's path: sessions made before this path changed sign their users out once.
 AUTHENTICATION_BACKENDS = [
-    "django.contrib.auth.backends.ModelBackend",
-    "allauth.account.auth_backends.AuthenticationBackend",
+    "parkportal.auth.ModelBackend",
+    "parkportal.auth.AuthenticationBackend",
 ]
 
 AUTH_PASSWORD_VALIDATORS = [

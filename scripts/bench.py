@@ -356,7 +356,7 @@ def direct_sessions(names: list[str], csrf_from: dict) -> list[dict]:
         user = users[name]
         session = store()
         session[SESSION_KEY] = str(user.pk)
-        session[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
+        session[BACKEND_SESSION_KEY] = "parkportal.auth.ModelBackend"
         session[HASH_SESSION_KEY] = user.get_session_auth_hash()
         session.create()
         out.append({"sessionid": session.session_key, "csrftoken": csrf_from["csrftoken"], "account": name})

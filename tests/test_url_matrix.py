@@ -63,7 +63,7 @@ def is_excluded(route: str) -> bool:
 def client_for(world: dict, role: str) -> Client:
     client = Client()
     if role != "anonymous":
-        client.force_login(world["users"][role], backend="django.contrib.auth.backends.ModelBackend")
+        client.force_login(world["users"][role], backend="parkportal.auth.ModelBackend")
     return client
 
 
