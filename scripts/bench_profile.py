@@ -93,17 +93,25 @@ def main() -> None:
             prof.disable()
             pstats.Stats(prof).sort_stats(os.environ.get("SORT", "tottime")).print_stats(int(os.environ.get("TOP", 25)))
     if args.compare:
+        import gc
+
+        gc.freeze()  # as parkportal/wsgi.py does in the server
         times: dict[str, list[float]] = {name: [] for name in clients}
+        cpu: dict[str, list[float]] = {name: [] for name in clients}
         for _ in range(args.rounds):
             for name, (client, path) in clients.items():
-                t0 = time.perf_counter()
+                t0, c0 = time.perf_counter(), time.process_time()
                 client.get(path)
                 times[name].append(time.perf_counter() - t0)
+                cpu[name].append(time.process_time() - c0)
         bare = statistics.median(times["bare"])
-        print(f"\n{'page':40} {'median ms':>10} {'bare/page':>10}")
+        bare_cpu = statistics.mean(cpu["bare"])
+        # CPU time of this process: less disturbed by other load on the machine than the wall clock.
+        print(f"\n{'page':40} {'median ms':>10} {'bare/page':>10} {'CPU ms':>8} {'bare/page':>10}")
         for name, values in times.items():
             med = statistics.median(values)
-            print(f"{name:40} {med * 1000:10.1f} {bare / med:10.2f}")
+            mean_cpu = statistics.mean(cpu[name])
+            print(f"{name:40} {med * 1000:10.1f} {bare / med:10.2f} {mean_cpu * 1000:8.2f} {bare_cpu / mean_cpu:10.2f}")
 
 
 if __name__ == "__main__":
