@@ -15,6 +15,7 @@ urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("dev/sms/", views.dev_sms, name="dev_sms"),
     path("bench/bare/", views.bench_bare, name="bench_bare"),
+    path("bench/frame/", views.bench_frame, name="bench_frame"),
     path("i18n/", include("django.conf.urls.i18n")),
     # Signing up writes a user and the SMS code: both or neither (scripts/faults.py stops the database
     # mid-sign-up). Same route and name as allauth's, listed first so it wins.

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.views import redirect_to_login
 from django.db import connection
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
@@ -47,3 +48,15 @@ def bench_bare(request: HttpRequest) -> HttpResponse:
         raise Http404
     park = Park.objects.filter(pk=1).first()
     return render(request, "parkportal/bench_bare.html", {"park": park})
+
+
+def bench_frame(request: HttpRequest) -> HttpResponse:
+    """The ceiling of a signed-in page: the bare page's query inside the full page frame (base.html: menu,
+    messages, language buttons), for a signed-in user. Between the bare page and this one lies the price of
+    the session, the user and the frame, which every signed-in page pays before doing its own work."""
+    if not settings.BENCHMARK_PAGE_ENABLED:
+        raise Http404
+    if not request.user.is_authenticated:
+        return redirect_to_login(request.get_full_path())
+    park = Park.objects.filter(pk=1).first()
+    return render(request, "parkportal/bench_frame.html", {"park": park})

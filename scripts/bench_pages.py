@@ -182,6 +182,9 @@ BARE = Page("bare", None, "/bench/bare/")
 
 PAGES: list[Page] = [
     BARE,
+    # The bare page's query inside the full frame (base.html), signed in: the ceiling of a signed-in page. Not a
+    # page of the issue: it shows how much of a page's ratio the session, the user and the frame already take.
+    Page("frame (signed in)", "driver", "/bench/frame/"),
     # -- foundation ---------------------------------------------------------------------------------------------
     Page("home dashboard", "park_admin", "/"),
     Page("organisation tree", "park_admin", "/org/tree/"),

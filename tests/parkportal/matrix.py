@@ -29,6 +29,7 @@ CASES = {
     "dev_sms": Case(expect={"default": 404}),
     # The benchmark page is off unless BENCHMARK_PAGE_ENABLED.
     "bench_bare": Case(expect={"default": 404}),
+    "bench_frame": Case(expect={"default": 404}),
     # --- allauth (excluded prefix accounts/, the important pages spelled out)
     "account_login": Case(expect={"anonymous": 200, "default": 302}),
     "account_signup": Case(expect={"anonymous": 200, "default": 302}),

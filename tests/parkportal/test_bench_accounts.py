@@ -5,7 +5,7 @@ import io
 import pytest
 from django.core.management import CommandError, call_command
 
-from parkportal.models import User
+from parkportal.models import Park, User
 from parkportal.roles import Role
 from parties.models import Instructor, Organisation
 
@@ -54,3 +54,17 @@ def test_drivers_can_check_in_and_the_mediator_sees_a_body(park, tree):
     # A driver checks in only with a profile: every bench driver has exactly one.
     assert DriverProfile.objects.filter(user__username__startswith="bench-driver").count() == 3
     assert list(body.mediators.values_list("username", flat=True)) == ["bench-mediator"]
+
+
+def test_the_signed_in_frame_page_is_off_unless_benchmarking(client, alice, settings):
+    client.force_login(alice)
+    assert client.get("/bench/frame/").status_code == 404
+    settings.BENCHMARK_PAGE_ENABLED = True
+    response = client.get("/bench/frame/")
+    assert response.status_code == 200
+    html = response.content.decode()
+    first_park = Park.objects.filter(pk=1).first()  # the bare page's query
+    assert f"<p>{first_park.name if first_park else '-'}</p>" in html
+    assert 'class="menu"' in html and 'class="lang"' in html  # the whole frame, as every signed-in page has it
+    client.logout()
+    assert client.get("/bench/frame/").status_code == 302
