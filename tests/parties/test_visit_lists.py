@@ -246,3 +246,23 @@ def test_the_visits_list_rows_escape_what_people_typed(client, alice, ian, tree)
     assert '<span class="badge badge-warn">1</span> / 2</td>' in html
     assert 'class="num">0 / 0</td>' in html
     assert '<td data-label="Kind of visit">' in html
+
+
+@pytest.mark.django_db
+def test_my_enterprises_items_escape_names_and_say_never_visited(client, ian, tree, park):
+    """The items are HTML built in Python (MY_ENTERPRISE_ITEM): names are escaped there; the plural and the
+    "never visited" text are the template's translations."""
+    Enterprise.objects.filter(pk=tree["e1"].pk).update(name='<script>"平台"</script>')
+    tenant = Enterprise.objects.create(
+        park=park, name="<b>入驻</b>&", kind=EnterpriseKind.SECONDARY, platform=tree["e1"]
+    )
+    make_visit(ian, tenant, days_ago=1)
+    client.force_login(ian)
+    html = client.get(reverse("parties:my_enterprises"), **EN).content.decode()
+    assert "<script>" not in html and "<b>" not in html
+    assert '<strong class="ent-name">&lt;script&gt;&quot;平台&quot;&lt;/script&gt;</strong>' in html
+    assert '<strong class="ent-name">&lt;b&gt;入驻&lt;/b&gt;&amp;</strong>' in html
+    assert "Never visited" in html and "Secondary enterprise · " in html and "(1 day ago)" in html
+    assert f'<a href="/org/visits/?enterprise_id={tenant.pk}">Past visits</a>' in html
+    html = client.get(reverse("parties:my_enterprises")).content.decode()
+    assert "（1 天前）" in html
