@@ -15,7 +15,7 @@ from django.db.models import Count, Q, Value
 from parkportal.roles import Role
 from parties.models import CoverageStatus, Enterprise, Organisation
 from parties.models.organisation import PATH_STEP
-from parties.querysets import coverage_summary, secretary_root_path
+from parties.querysets import coverage_rate, coverage_summary, secretary_root_path
 
 BUILT = (CoverageStatus.OWN, CoverageStatus.JOINT)
 
@@ -59,7 +59,18 @@ def base_depth(user) -> int:
 
 
 def coverage_by_committee(user) -> tuple[list[CommitteeRow], CommitteeRow | None, CommitteeRow | None]:
-    """Rows per child of the viewer's root (3 queries), plus rows for the root itself and for 'no organisation'.
+    rows, root, unassigned, _overall = coverage_with_overall(user)
+    return rows, root, unassigned
+
+
+def coverage_with_overall(
+    user,
+) -> tuple[list[CommitteeRow], CommitteeRow | None, CommitteeRow | None, dict]:
+    """coverage_by_committee(), and overall(): the groups counted for the committees are every enterprise the
+    viewer sees (the same scope and the same counts), so their sums are the overall figures, with no aggregate
+    query of their own (2-4 ms on a large park).
+
+    Rows per child of the viewer's root (3 queries), plus rows for the root itself and for 'no organisation'.
 
     The enterprises are counted per (organisation, platform) on their own table, then each group is put under
     the committee its organisation's path (or its platform's organisation's path) starts with. Grouping by that
@@ -86,6 +97,11 @@ def coverage_by_committee(user) -> tuple[list[CommitteeRow], CommitteeRow | None
         )
         .order_by()
     )
+    figures = dict.fromkeys(("total", "must", "built", "own", "joint", "instructor", "none"), 0)
+    for group in groups:
+        for key in figures:
+            figures[key] += group[key]
+    figures["rate"] = coverage_rate(figures)
     org_paths, platform_paths = _paths(
         {g["organisation_id"] for g in groups if g["organisation_id"]},
         {g["platform_id"] for g in groups if not g["organisation_id"] and g["platform_id"]},
@@ -112,7 +128,7 @@ def coverage_by_committee(user) -> tuple[list[CommitteeRow], CommitteeRow | None
         for values in by_branch.values():
             for key, value in values.items():
                 setattr(root, key, getattr(root, key) + value)
-    return rows, root, unassigned
+    return rows, root, unassigned, figures
 
 
 def _paths(organisation_ids: set[int], platform_ids: set[int]) -> tuple[dict[int, str], dict[int, str | None]]:

@@ -58,7 +58,8 @@ def visit_cards(user, figures: Figures):
     visited = figures.aggregate(
         Enterprise.objects.visible_to(user), **platforms_visited_aggregates(today.replace(day=1))
     )
-    problems = figures.aggregate(VisitProblem.objects.visible_to(user).still_open(), open=Count("pk"))
+    # COUNT(*), not COUNT(id): visitproblem_open_idx then answers from the index alone.
+    problems = figures.aggregate(VisitProblem.objects.visible_to(user).still_open(), open=Count("*"))
 
     def build() -> list[Card]:
         share = visited["visited"] / visited["total"] * 100 if visited["total"] else None

@@ -114,9 +114,9 @@ def test_coverage_query_count_is_constant(client, hand_park, django_assert_num_q
         for i in range(n)
     )
     client.force_login(hand_park["admin"])
-    # session, user, overall aggregate, committees, aggregate per (organisation, platform), their organisations'
-    # paths, missing count, missing page
-    with django_assert_num_queries(8):
+    # session, user, committees, aggregate per (organisation, platform) (its sums are the overall figures), their
+    # organisations' paths, missing count, missing page
+    with django_assert_num_queries(7):
         assert client.get(reverse("parties:coverage")).status_code == 200
 
 
@@ -185,3 +185,36 @@ def test_per_committee_rows_match_grouping_in_sql(hand_park):
         assert (unassigned is None) == (None not in expected)
     rows, root_row, unassigned = coverage_by_committee(hand_park["admin"])
     assert root_row is not None and root_row.total == 2 and unassigned.total == 2
+
+
+def test_the_page_s_overall_figures_are_the_live_aggregate(client, hand_park, settings):
+    """The page sums its per-(organisation, platform) groups instead of running overall()'s aggregate: the sums
+    must be that aggregate, for each role's scope and after the data changes."""
+    from parties.coverage import coverage_with_overall, overall
+
+    for user in (hand_park["admin"], hand_park["secretary"]):
+        assert coverage_with_overall(user)[3] == overall(user)
+    Enterprise.objects.filter(park=hand_park["park"], name="S2").update(coverage="own", member_count=9)
+    Enterprise.objects.create(park=hand_park["park"], name="新企业", kind="platform", member_count=4, coverage="none")
+    settings.PORTAL_RULES = {**settings.PORTAL_RULES, "BRANCH_MIN_FULL_MEMBERS": 4}
+    for user in (hand_park["admin"], hand_park["secretary"]):
+        assert coverage_with_overall(user)[3] == overall(user)
+    client.force_login(hand_park["admin"])
+    assert client.get(reverse("parties:coverage")).context["overall"] == overall(hand_park["admin"])
+
+
+def test_missing_rows_escape_what_people_typed(client, hand_park):
+    """The missing list's rows are HTML built in Python (MISSING_ROW): every typed value is escaped there."""
+    s2 = Enterprise.objects.get(park=hand_park["park"], name="S2")
+    s2.name = '<script>alert("x")</script>'
+    s2.no_coverage_reason = "<b>理由</b> & 'why'"
+    s2.save()
+    s2.platform.name = "平台<i>"
+    s2.platform.save()
+    client.force_login(hand_park["admin"])
+    html = client.get(reverse("parties:coverage"), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "<script>alert" not in html and "<b>" not in html and "<i>" not in html
+    assert '<td data-label="Name">&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;<br><span class="muted">' in html
+    assert "平台&lt;i&gt;</span></td>" in html
+    assert "&lt;b&gt;理由&lt;/b&gt; &amp; &#x27;why&#x27;" in html
+    assert '<span class="badge cov-' in html and '<td data-label="Reason not covered">' in html

@@ -183,3 +183,43 @@ def test_filter_selects_list_the_viewers_organisations_indented_with_the_chosen_
     assert f'<option value="{tree["g1"].pk}">\u3000综合党委一</option>' in select
     assert "综合党委二" not in select and "党工委<" not in select
     assert f'<option value="{tree["e1"].pk}">传化公路港</option>' in html  # the platform filter, by name
+
+
+def test_enterprise_and_member_rows_escape_what_people_typed(client, alice, tree):
+    """The two lists' rows are HTML built in Python (ENTERPRISE_ROW, MEMBER_ROW): every typed value is escaped."""
+    from parties.models import Category, Organisation
+
+    park = tree["e1"].park
+    Category.objects.filter(pk=tree["category"].pk).update(name="<i>类</i>")
+    Organisation.objects.filter(pk=tree["b1"].pk).update(name="<u>支部</u>")
+    Enterprise.objects.filter(pk=tree["e1"].pk).update(name="<script>x</script>", no_coverage_reason="'<b>'")
+    tree["ins1"].name = '"<s>"'
+    tree["ins1"].save()
+    Enterprise.objects.create(
+        park=park, name="租户", kind="secondary", platform=tree["e1"], member_count=1, coverage="none"
+    )
+    Member.objects.create(
+        park=park,
+        organisation=tree["b1"],
+        name="<em>党员</em>",
+        status="full",
+        is_floating=True,
+        home_organisation="<q>原单位</q>",
+        floating_certificate="&1",
+        phone="13800000009",
+    )
+    client.force_login(alice)
+    html = client.get(reverse("parties:enterprise_list"), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    for raw in ("<script>x", "<i>", "<u>", "<b>", "<s>"):
+        assert raw not in html
+    assert '<td data-label="Name">&lt;script&gt;x&lt;/script&gt;</td>' in html
+    assert '租户<br><span class="muted">&lt;script&gt;x&lt;/script&gt;</span></td>' in html
+    assert "&lt;i&gt;类&lt;/i&gt;" in html and "&lt;u&gt;支部&lt;/u&gt;</a>" in html
+    assert '<br><span class="muted">&#x27;&lt;b&gt;&#x27;</span></td>' in html
+    assert "&quot;&lt;s&gt;&quot;" in html
+    html = client.get(reverse("parties:member_list"), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    for raw in ("<em>", "<q>", "<u>"):
+        assert raw not in html
+    assert "&lt;em&gt;党员&lt;/em&gt;" in html
+    assert '<span class="muted">&lt;q&gt;原单位&lt;/q&gt; &amp;1</span></td>' in html
+    assert "138****0009" in html and "13800000009" not in html

@@ -194,8 +194,9 @@ def test_the_visits_list_runs_the_same_queries_for_5_and_50_rows(client, alice, 
         while Visit.objects.count() < size:
             make_visit(ian, tree["e1"], problems=[{"description": "问题", "state": "open"}])
         # Queries: session, user, instructors (filter choices), committees (filter choices),
-        # count, the page's ids, the page's visits with their problem and photo counts as subqueries.
-        with django_assert_num_queries(7):
+        # count, the page's visits (for the page's ids, a LIMIT/OFFSET subquery) with their problem and photo
+        # counts as subqueries.
+        with django_assert_num_queries(6):
             response = client.get(url)
         assert len(response.context["page"].object_list) == size
     assert VisitProblem.objects.count() == 50
@@ -218,3 +219,50 @@ def test_huge_or_odd_numbers_in_the_address_are_not_a_500(client, alice, ian, tr
     assert client.get(f"/org/visits/{big}/").status_code == 404
     client.force_login(ian)
     assert client.get(reverse("parties:visit_new"), {"enterprise": big}).status_code == 200
+
+
+@pytest.mark.django_db
+def test_the_visits_list_rows_escape_what_people_typed(client, alice, ian, tree):
+    """The rows are HTML built in Python (VISIT_ROW): names are escaped there, not by the template."""
+    e1 = tree["e1"]
+    e1.name = '<script>alert("e")</script>&'
+    e1.save()
+    platform = Enterprise.objects.create(park=e1.park, name="平台<b>'x'</b>", kind=EnterpriseKind.PLATFORM)
+    secondary = Enterprise.objects.create(
+        park=e1.park, name="次级<i>", kind=EnterpriseKind.SECONDARY, platform=platform, instructor=e1.instructor
+    )
+    instructor = e1.instructor
+    instructor.name = "<u>讲师</u>"
+    instructor.save()
+    make_visit(ian, e1, problems=[{"description": "一", "state": "open"}, {"description": "二", "state": "solved"}])
+    make_visit(ian, secondary, days_ago=1)
+    client.force_login(alice)
+    html = client.get(reverse("parties:visit_list"), **EN).content.decode()
+    assert "<script>alert" not in html and "<b>" not in html and "<i>" not in html and "<u>" not in html
+    assert "&lt;script&gt;alert(&quot;e&quot;)&lt;/script&gt;&amp;" in html
+    assert '次级&lt;i&gt; <span class="muted">(平台&lt;b&gt;&#x27;x&#x27;&lt;/b&gt;)</span>' in html
+    assert "&lt;u&gt;讲师&lt;/u&gt;" in html
+    # The open / all problems cell: a badge for the open one, and a plain 0 for the visit without problems.
+    assert '<span class="badge badge-warn">1</span> / 2</td>' in html
+    assert 'class="num">0 / 0</td>' in html
+    assert '<td data-label="Kind of visit">' in html
+
+
+@pytest.mark.django_db
+def test_my_enterprises_items_escape_names_and_say_never_visited(client, ian, tree, park):
+    """The items are HTML built in Python (MY_ENTERPRISE_ITEM): names are escaped there; the plural and the
+    "never visited" text are the template's translations."""
+    Enterprise.objects.filter(pk=tree["e1"].pk).update(name='<script>"平台"</script>')
+    tenant = Enterprise.objects.create(
+        park=park, name="<b>入驻</b>&", kind=EnterpriseKind.SECONDARY, platform=tree["e1"]
+    )
+    make_visit(ian, tenant, days_ago=1)
+    client.force_login(ian)
+    html = client.get(reverse("parties:my_enterprises"), **EN).content.decode()
+    assert "<script>" not in html and "<b>" not in html
+    assert '<strong class="ent-name">&lt;script&gt;&quot;平台&quot;&lt;/script&gt;</strong>' in html
+    assert '<strong class="ent-name">&lt;b&gt;入驻&lt;/b&gt;&amp;</strong>' in html
+    assert "Never visited" in html and "Secondary enterprise · " in html and "(1 day ago)" in html
+    assert f'<a href="/org/visits/?enterprise_id={tenant.pk}">Past visits</a>' in html
+    html = client.get(reverse("parties:my_enterprises")).content.decode()
+    assert "（1 天前）" in html

@@ -101,8 +101,9 @@ CASES = {
     ),
     "parties:visit_list": Case(
         expect=READERS,
-        # session, user, instructors (filter), committees, count, page ids, page rows (an instructor: + scope ids)
-        budget=("park_admin", 7),
+        # session, user, instructors (filter), committees, count, page rows for the page's ids (one statement;
+        # an instructor: + scope ids)
+        budget=("park_admin", 6),
     ),
     "parties:visit_new": Case(expect={"anonymous": 302, "instructor": 200, "default": 403}),
     "parties:visit_detail": Case(
