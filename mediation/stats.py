@@ -152,7 +152,8 @@ def _median_of(histogram) -> float | None:
 
 #: The statistics page's figures in one statement over the year's (scoped) cases, read once into `c`: the totals, the
 #: cases per (month, dispute type) and per (month, body) as two grouping sets, the days-to-close histogram, the
-#: money agreed and paid, and the names of the bodies. One snapshot, one round trip and one plan instead of three
+#: money agreed and paid (instalments summed per agreement first, so an amount agreed is not repeated per instalment),
+#: and the names of the bodies (by primary key: nine of 3,370 bodies at the large park). One snapshot, one round trip and one plan instead of three
 #: ORM queries (the grouped one per (month, body, type) with 507 groups at the large park, payments, histogram).
 #: Every value comes back as JSON text: the same code on psycopg 2 and 3, sums as exact decimal strings.
 PAGE_SQL = """
@@ -174,10 +175,12 @@ SELECT
  (SELECT json_agg(json_build_array(days_to_close, n) ORDER BY days_to_close)::text FROM (
     SELECT days_to_close, count(*) AS n FROM c WHERE status = %s AND days_to_close IS NOT NULL
     GROUP BY days_to_close) h),
- (SELECT sum(a.amount)::text FROM mediation_agreement a JOIN c ON c.id = a.case_id),
- (SELECT sum(i.amount)::text FROM mediation_instalment i JOIN mediation_agreement a ON a.id = i.agreement_id
-    JOIN c ON c.id = a.case_id WHERE i.paid_on IS NOT NULL),
- (SELECT json_object_agg(b.id, b.name)::text FROM mediation_mediationbody b WHERE b.id IN (SELECT body_id FROM c))
+ (SELECT json_build_array(sum(a.amount)::text, sum(p.paid)::text)::text
+    FROM mediation_agreement a JOIN c ON c.id = a.case_id
+    LEFT JOIN (SELECT agreement_id, sum(amount) AS paid FROM mediation_instalment WHERE paid_on IS NOT NULL
+               GROUP BY agreement_id) p ON p.agreement_id = a.id),
+ (SELECT json_object_agg(b.id, b.name)::text FROM mediation_mediationbody b
+    WHERE b.id = ANY(ARRAY(SELECT DISTINCT body_id FROM c)))
 """
 
 
@@ -189,7 +192,8 @@ def _page_figures(cases, year: int, days: int) -> dict:
     params = (*cases_params, Outcome.AGREEMENT, Status.CLOSED, Status.CLOSED, days, ended, ended, Status.CLOSED)
     with connections[cases.db].cursor() as cursor:
         cursor.execute(PAGE_SQL.format(cases=cases_sql), params)
-        totals, groups, histogram, agreed, paid, names = cursor.fetchone()
+        totals, groups, histogram, money, names = cursor.fetchone()
+    agreed, paid = json.loads(money)
     total, agreements, concluded, closed, closed_within, ended_n, stayed = json.loads(totals)
     names = {int(pk): name for pk, name in json.loads(names or "{}").items()}
     by_type: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
