@@ -150,12 +150,13 @@ def _median_of(histogram) -> float | None:
     return sum(middle) / 2
 
 
-#: The statistics page's figures in one statement over the year's (scoped) cases, read once into `c`: the totals, the
-#: cases per (month, dispute type) and per (month, body) as two grouping sets, the days-to-close histogram, the
-#: money agreed and paid (instalments summed per agreement first, so an amount agreed is not repeated per instalment),
-#: and the names of the bodies (by primary key: nine of 3,370 bodies at the large park). One snapshot, one round trip and one plan instead of three
-#: ORM queries (the grouped one per (month, body, type) with 507 groups at the large park, payments, histogram).
-#: Every value comes back as JSON text: the same code on psycopg 2 and 3, sums as exact decimal strings.
+#: The statistics page's figures in one statement over the year's (scoped) cases, read once into `c`: the totals,
+#: the cases per (month, dispute type) and per (month, body) as two grouping sets, the days-to-close histogram, the
+#: money agreed and paid (instalments summed per agreement first, so an amount agreed is not repeated per
+#: instalment), and the names of the bodies (by primary key: 9 of 3,370 bodies at the large park). One snapshot,
+#: one round trip and one plan instead of three ORM queries (the grouped one with 507 groups per (month, body,
+#: type) at the large park, payments, histogram). Values come back as JSON text: the same code on psycopg 2 and 3,
+#: sums as exact decimal strings.
 PAGE_SQL = """
 WITH c (id, received_on, body_id, dispute_type, status, outcome, days_to_close, left_park) AS MATERIALIZED ({cases})
 SELECT
