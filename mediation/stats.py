@@ -51,7 +51,7 @@ def compute(cases, *, year: int, rows: bool = True) -> dict:
     """
     cases = cases.filter(received_on__year=year)
     days = settings.PORTAL_RULES["MEDIATION_DAYS"]
-    if not rows:
+    if not rows and connections[cases.db].vendor == "postgresql":  # PAGE_SQL is PostgreSQL's dialect
         return _page_figures(cases, year, days)
     month = ExtractMonth("received_on")
     groups = sorted(
