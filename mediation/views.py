@@ -13,6 +13,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -132,8 +133,47 @@ def case_list(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "mediation/case_list.html",
-        {"filter": case_filter, "page": page, "labels": labels, "cases": _case_rows(list(page.object_list), labels)},
+        {
+            "filter": case_filter,
+            "filter_fields": _filter_fields_html(case_filter),
+            "page": page,
+            "labels": labels,
+            "cases": _case_rows(list(page.object_list), labels),
+        },
     )
+
+
+def _filter_fields(form) -> SafeString:
+    """The filter's fields as the template's loop wrote them (label, widget, errors per field), without a template
+    rendering for each field's empty error list."""
+    return mark_safe(  # noqa: S308 - Django's own renderings of labels, widgets and errors
+        "".join(
+            f'<div class="field">{field.label_tag()}{field}{field.errors if field.errors else ""}</div>'
+            for field in form
+        )
+    )
+
+
+_filter_fields_memo: dict[tuple, SafeString] = {}
+
+
+def _filter_fields_html(case_filter: CaseFilter) -> SafeString:
+    """The unbound filter's fields (≈ 1 ms of label and widget templates) are a function of the language and of
+    the body choices (pk and name of the bodies with cases in the user's scope), which the key holds: a renamed
+    body or a body's first case makes a new key, so nothing needs invalidating. Bounded: the oldest half goes when
+    it is full. A bound filter (values, errors) is rendered each time."""
+    form = case_filter.form
+    if case_filter.is_bound:
+        return _filter_fields(form)
+    key = (get_language(), tuple(form.fields["body"].widget.choices))
+    html = _filter_fields_memo.get(key)
+    if html is None:
+        html = _filter_fields(form)
+        if len(_filter_fields_memo) >= 256:
+            for old in list(_filter_fields_memo)[:128]:
+                _filter_fields_memo.pop(old, None)
+        _filter_fields_memo[key] = html
+    return html
 
 
 def _case_rows(rows: list[tuple], labels: dict[str, str]) -> list[SafeString]:
