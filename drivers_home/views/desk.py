@@ -50,7 +50,26 @@ def desk_today(request: HttpRequest, pk: int) -> HttpResponse:
     return render(
         request,
         "drivers_home/desk_today.html",
-        {"site": site, "figures": figures, "page": page, "labels": labels, "rows": _inside_rows(page, labels)},
+        {
+            "site": site,
+            "figures": figures,
+            "hour_rows": _hour_rows(figures),
+            "page": page,
+            "labels": labels,
+            "rows": _inside_rows(page, labels),
+        },
+    )
+
+
+def _hour_rows(figures: dict) -> SafeString:
+    """Today's hour bars, as the template's loop wrote them (one line per hour); integers only."""
+    top = int(figures["max_hour"])
+    return mark_safe(  # noqa: S308 - integers only
+        "".join(
+            f'<tr><td>{int(h):02d}:00</td><td><meter min="0" max="{top}" value="{int(n)}"></meter></td>'
+            f'<td class="num">{int(n)}</td></tr>\n'
+            for h, n in figures["hours"]
+        )
     )
 
 

@@ -106,3 +106,11 @@ def test_inside_now_rows_are_the_template_loop_and_escaped(client, dora, dan, ho
     assert str(response.context["rows"]) == expected.split("\n", 1)[1]
     assert "<script>" not in html and "&lt;script&gt;" in html and '<span class="badge">' in html
     assert html.count("<tr><td data-label=") == 3
+    hours = engines["django"].from_string(_OLD_HOURS).render({"figures": response.context["figures"]})
+    assert "<meter" in hours and hours in html and str(response.context["hour_rows"]) == hours
+
+
+_OLD_HOURS = (
+    '{% for h, n in figures.hours %}<tr><td>{{ h|stringformat:"02d" }}:00</td><td><meter min="0" '
+    'max="{{ figures.max_hour }}" value="{{ n }}"></meter></td><td class="num">{{ n }}</td></tr>\n{% endfor %}'
+)
