@@ -106,6 +106,7 @@ def test_inside_now_rows_are_the_template_loop_and_escaped(client, dora, dan, ho
     assert str(response.context["rows"]) == expected.split("\n", 1)[1]
     assert "<script>" not in html and "&lt;script&gt;" in html and '<span class="badge">' in html
     assert html.count("<tr><td data-label=") == 3
+    assert response.context["page"].paginator.count == 3  # counted without the rows' joins: the same three
     hours = engines["django"].from_string(_OLD_HOURS).render({"figures": response.context["figures"]})
     assert "<meter" in hours and hours in html and str(response.context["hour_rows"]) == hours
 
