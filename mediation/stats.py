@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import json
 from collections import defaultdict
 from decimal import Decimal
 from operator import itemgetter
 
 from django.conf import settings
+from django.db import connections
 from django.db.models import Count, Q, Sum
 from django.db.models.functions import ExtractMonth
 
@@ -49,6 +51,8 @@ def compute(cases, *, year: int, rows: bool = True) -> dict:
     """
     cases = cases.filter(received_on__year=year)
     days = settings.PORTAL_RULES["MEDIATION_DAYS"]
+    if not rows and connections[cases.db].vendor == "postgresql":  # PAGE_SQL is PostgreSQL's dialect
+        return _page_figures(cases, year, days)
     month = ExtractMonth("received_on")
     groups = sorted(
         cases.annotate(month=month)
@@ -121,12 +125,17 @@ def compute(cases, *, year: int, rows: bool = True) -> dict:
 def _median(cases) -> float | None:
     """The median days to close of the closed cases, from how many closed after each number of days (a few dozen
     rows, not one per case; counted in the same query, so a case closing meanwhile cannot shift the middle)."""
-    histogram = list(
+    return _median_of(
         cases.filter(status=Status.CLOSED, days_to_close__isnull=False)
         .values_list("days_to_close")
         .annotate(n=Count("pk"))
         .order_by("days_to_close")
     )
+
+
+def _median_of(histogram) -> float | None:
+    """The median of (value, how many) pairs in ascending order of value."""
+    histogram = list(histogram)
     closed = sum(n for _days, n in histogram)
     if not closed:
         return None
@@ -139,6 +148,82 @@ def _median(cases) -> float | None:
             wanted.pop(0)
         seen += n
     return sum(middle) / 2
+
+
+#: The statistics page's figures in one statement over the year's (scoped) cases, read once into `c`: the totals,
+#: the cases per (month, dispute type) and per (month, body) as two grouping sets, the days-to-close histogram, the
+#: money agreed and paid (instalments summed per agreement first, so an amount agreed is not repeated per
+#: instalment), and the names of the bodies (by primary key: 9 of 3,370 bodies at the large park). One snapshot,
+#: one round trip and one plan instead of three ORM queries (the grouped one with 507 groups per (month, body,
+#: type) at the large park, payments, histogram). Values come back as JSON text: the same code on psycopg 2 and 3,
+#: sums as exact decimal strings.
+PAGE_SQL = """
+WITH c (id, received_on, body_id, dispute_type, status, outcome, days_to_close, left_park) AS MATERIALIZED ({cases})
+SELECT
+ (SELECT json_build_array(
+    count(*),
+    count(*) FILTER (WHERE outcome = %s),
+    count(*) FILTER (WHERE outcome <> ''),
+    count(*) FILTER (WHERE status = %s),
+    count(*) FILTER (WHERE status = %s AND days_to_close <= %s),
+    count(*) FILTER (WHERE status = ANY(%s)),
+    count(*) FILTER (WHERE status = ANY(%s) AND NOT left_park))::text FROM c),
+ (SELECT json_agg(json_build_array(m, by_type, body_id, dispute_type, n))::text FROM (
+    SELECT EXTRACT(MONTH FROM received_on)::int AS m, GROUPING(body_id) AS by_type, body_id, dispute_type,
+      count(*) AS n FROM c
+    GROUP BY GROUPING SETS ((EXTRACT(MONTH FROM received_on)::int, dispute_type),
+                            (EXTRACT(MONTH FROM received_on)::int, body_id))) g),
+ (SELECT json_agg(json_build_array(days_to_close, n) ORDER BY days_to_close)::text FROM (
+    SELECT days_to_close, count(*) AS n FROM c WHERE status = %s AND days_to_close IS NOT NULL
+    GROUP BY days_to_close) h),
+ (SELECT json_build_array(sum(a.amount)::text, sum(p.paid)::text)::text
+    FROM mediation_agreement a JOIN c ON c.id = a.case_id
+    LEFT JOIN (SELECT agreement_id, sum(amount) AS paid FROM mediation_instalment WHERE paid_on IS NOT NULL
+               GROUP BY agreement_id) p ON p.agreement_id = a.id),
+ (SELECT json_object_agg(b.id, b.name)::text FROM mediation_mediationbody b
+    WHERE b.id = ANY(ARRAY(SELECT DISTINCT body_id FROM c)))
+"""
+
+
+def _page_figures(cases, year: int, days: int) -> dict:
+    """compute(rows=False) in one query (PAGE_SQL); the same figures, which a test compares with the grouped path."""
+    columns = ("pk", "received_on", "body_id", "dispute_type", "status", "outcome", "days_to_close", "left_park")
+    cases_sql, cases_params = cases.order_by().values_list(*columns).query.sql_with_params()
+    ended = list(FINAL_STATES)
+    params = (*cases_params, Outcome.AGREEMENT, Status.CLOSED, Status.CLOSED, days, ended, ended, Status.CLOSED)
+    with connections[cases.db].cursor() as cursor:
+        cursor.execute(PAGE_SQL.format(cases=cases_sql), params)
+        totals, groups, histogram, money, names = cursor.fetchone()
+    agreed, paid = json.loads(money)
+    total, agreements, concluded, closed, closed_within, ended_n, stayed = json.loads(totals)
+    names = {int(pk): name for pk, name in json.loads(names or "{}").items()}
+    by_type: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    by_body: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    for month, by_type_row, body_id, dispute_type, n in json.loads(groups or "[]"):
+        key = f"{year}-{month:02d}"
+        if by_type_row:
+            by_type[key][dispute_type] += n
+        else:  # bodies of the same name share a column, as on the grouped path
+            by_body[key][names[body_id]] += n
+    months = sorted(by_type)
+    bodies = sorted({name for counts in by_body.values() for name in counts})
+    return {
+        "year": year,
+        "total": total,
+        "open": total - ended_n,
+        "agreements": agreements,
+        "agreement_rate": _pct(agreements, concluded),
+        "median_days": _median_of(json.loads(histogram)) if closed and histogram else None,
+        "within_rate": _pct(closed_within, closed),
+        "agreed": Decimal(agreed) if agreed is not None else Decimal("0"),
+        "paid": Decimal(paid) if paid is not None else Decimal("0"),
+        "stay_rate": _pct(stayed, ended_n),
+        "rows": [],
+        "types": [(value, label) for value, label in DisputeType.choices],
+        "bodies": bodies,
+        "type_table": [(m, [by_type[m].get(v, 0) for v, _l in DisputeType.choices]) for m in months],
+        "body_table": [(m, [by_body[m].get(b, 0) for b in bodies]) for m in months],
+    }
 
 
 def committee_share_queryset(user):

@@ -6,13 +6,14 @@ from html import escape as html_escape
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Prefetch, prefetch_related_objects
+from django.db.models import OuterRef, Prefetch, Subquery, prefetch_related_objects
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -50,6 +51,7 @@ from parkportal.excel import xlsx_response
 from parkportal.masking import mask_id_number, mask_phone
 from parkportal.roles import Role
 from parkportal.scoping import get_visible_or_404, role_required
+from parties.models import Enterprise
 
 CASE_ROLES = (Role.MEDIATOR, Role.PARK_ADMIN)
 STATS_ROLES = (Role.MEDIATOR, Role.PARK_ADMIN, Role.SECRETARY)
@@ -86,9 +88,18 @@ CASE_LIST_COLUMNS = (
     "status",
     "dispute_type",
     "respondent_name",
-    "respondent_enterprise__name",
+    "respondent_enterprise_name",  # a subquery (_with_enterprise_name), not a join
     "body__name",
 )
+
+
+def _with_enterprise_name(cases):
+    """The respondent enterprise's name as a scalar subquery rather than a LEFT JOIN: PostgreSQL evaluates it after
+    the sort and LIMIT, for the page's 50 rows, where the join looked up every case in scope (618 for a mediator
+    of the large park; 1.7 -> 0.5 ms)."""
+    name = Enterprise.objects.filter(pk=OuterRef("respondent_enterprise_id")).order_by().values("name")[:1]
+    return cases.annotate(respondent_enterprise_name=Subquery(name))
+
 
 #: One row of the case list, filled by `_case_rows` with values it has escaped. A string format rather than a
 #: template loop: the row has 17 values (8 of them the same data-labels of the stacked phone layout) plus the
@@ -127,13 +138,55 @@ def case_list(request: HttpRequest) -> HttpResponse:
     base = Case.objects.visible_to(request.user).order_by("-received_on", "-pk")
     case_filter = CaseFilter(request.GET or None, queryset=base, user=request.user)
     queryset = case_filter.qs if case_filter.is_bound and case_filter.is_valid() else base
-    page = Paginator(queryset.values_list(*CASE_LIST_COLUMNS), PAGE_SIZE).get_page(request.GET.get("page"))
+    paginator = Paginator(_with_enterprise_name(queryset).values_list(*CASE_LIST_COLUMNS), PAGE_SIZE)
+    # Counted without the rows' columns: the values' COUNT kept a join to the enterprises that counts nothing.
+    paginator.count = queryset.count()
+    page = paginator.get_page(request.GET.get("page"))
     labels = _case_list_labels()
     return render(
         request,
         "mediation/case_list.html",
-        {"filter": case_filter, "page": page, "labels": labels, "cases": _case_rows(list(page.object_list), labels)},
+        {
+            "filter": case_filter,
+            "filter_fields": _filter_fields_html(case_filter),
+            "page": page,
+            "labels": labels,
+            "cases": _case_rows(list(page.object_list), labels),
+        },
     )
+
+
+def _filter_fields(form) -> SafeString:
+    """The filter's fields as the template's loop wrote them (label, widget, errors per field), without a template
+    rendering for each field's empty error list."""
+    return mark_safe(  # noqa: S308 - Django's own renderings of labels, widgets and errors
+        "".join(
+            f'<div class="field">{field.label_tag()}{field}{field.errors if field.errors else ""}</div>'
+            for field in form
+        )
+    )
+
+
+_filter_fields_memo: dict[tuple, SafeString] = {}
+
+
+def _filter_fields_html(case_filter: CaseFilter) -> SafeString:
+    """The unbound filter's fields (≈ 1 ms of label and widget templates) are a function of the language and of
+    the body choices (pk and name of the bodies with cases in the user's scope), which the key holds: a renamed
+    body or a body's first case makes a new key, so nothing needs invalidating. Bounded: the oldest half goes when
+    it is full. A bound filter (values, errors) is rendered each time."""
+    form = case_filter.form
+    if case_filter.is_bound:
+        return _filter_fields(form)
+    key = (get_language(), tuple(form.fields["body"].widget.choices))
+    html = _filter_fields_memo.get(key)
+    if html is None:
+        html = _filter_fields(form)
+        if len(_filter_fields_memo) >= 256:
+            for old in list(_filter_fields_memo)[:128]:
+                _filter_fields_memo.pop(old, None)
+        _filter_fields_memo[key] = html
+    return html
 
 
 def _case_rows(rows: list[tuple], labels: dict[str, str]) -> list[SafeString]:

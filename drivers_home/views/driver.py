@@ -10,7 +10,7 @@ from django.contrib.auth import logout
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db import IntegrityError
-from django.db.models import F
+from django.db.models import F, Subquery
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -33,15 +33,21 @@ def _site_by_token(token: str) -> Site:
     return get_object_or_404(Site.objects.all(), token=token, active=True)
 
 
-def _site_and_services_by_token(token: str) -> tuple[Site, list[str]]:
-    """The site and the names of its services in ONE query (a LEFT JOIN: one row per service)."""
+def _site_and_services_by_token(token: str, driver_id: int | None = None) -> tuple[Site, list[str]]:
+    """The site and the names of its services in ONE query (a LEFT JOIN: one row per service). With `driver_id`,
+    the driver's profile (its pk and name, or None) comes in the same query as `profile_pk` and `profile_name` on
+    the site: uncorrelated subqueries, which PostgreSQL runs once, not per row."""
     if not 8 <= len(token) <= 32:
         raise Http404
-    rows = list(
-        Site.objects.filter(token=token, active=True)
-        .annotate(service_name=F("services__name"), service_order=F("services__order"))
-        .order_by("service_order", "service_name")
+    rows = Site.objects.filter(token=token, active=True).annotate(
+        service_name=F("services__name"), service_order=F("services__order")
     )
+    if driver_id is not None:
+        profile = DriverProfile.objects.filter(user_id=driver_id).order_by()
+        rows = rows.annotate(
+            profile_pk=Subquery(profile.values("pk")[:1]), profile_name=Subquery(profile.values("name")[:1])
+        )
+    rows = list(rows.order_by("service_order", "service_name"))
     if not rows:
         raise Http404
     return rows[0], [r.service_name for r in rows if r.service_name is not None]
@@ -62,11 +68,13 @@ def _profile(user) -> DriverProfile | None:
 
 def site_page(request: HttpRequest, token: str) -> HttpResponse:
     """What the poster's QR code opens: the site, and for a signed-in driver one button to check in."""
-    site, service_names = _site_and_services_by_token(token)
     user = request.user
-    profile = _profile(user) if user.is_authenticated and user.role == Role.DRIVER else None
-    if user.is_authenticated and user.role == Role.DRIVER and profile is None:
+    is_driver = user.is_authenticated and user.role == Role.DRIVER
+    site, service_names = _site_and_services_by_token(token, user.pk if is_driver else None)
+    if is_driver and site.profile_pk is None:
         return redirect(f"{reverse('drivers_home:profile')}?next={request.path}")
+    # The page greets the driver by name: all it reads of the profile, which came with the site.
+    profile = {"name": site.profile_name} if is_driver else None
     return render(
         request,
         "drivers_home/site.html",
@@ -74,7 +82,7 @@ def site_page(request: HttpRequest, token: str) -> HttpResponse:
             "site": site,
             "service_names": service_names,
             "profile": profile,
-            "is_driver": user.is_authenticated and user.role == Role.DRIVER,
+            "is_driver": is_driver,
             **rules_context(),
         },
     )

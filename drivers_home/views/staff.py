@@ -9,7 +9,9 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils.html import conditional_escape
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -66,7 +68,27 @@ def traffic(request: HttpRequest) -> HttpResponse:
             for d, n in figures["days"]
         )
     )
-    return render(request, "drivers_home/traffic.html", {"form": form, "f": figures, "day_rows": day_rows})
+    hour_top = int(figures["max_hour"])
+    hour_rows = mark_safe(  # noqa: S308 - integers only
+        "".join(
+            f'<tr><td>{int(h):02d}:00</td><td><meter min="0" max="{hour_top}" value="{int(n)}"></meter></td>'
+            f'<td class="num">{int(n)}</td></tr>'
+            for h, n in figures["hours"]
+        )
+    )
+    fields = mark_safe("".join(field_html(field) for field in form))  # noqa: S308 - Django's renderings
+    context = {"form": form, "fields": fields, "f": figures, "day_rows": day_rows, "hour_rows": hour_rows}
+    return render(request, "drivers_home/traffic.html", context)
+
+
+def field_html(field) -> str:
+    """What drivers_home/_field.html writes for a (non-checkbox) field, without its include and without a template
+    rendering for an empty error list: the period form's two date fields on the traffic page."""
+    if field.widget_type == "checkbox":
+        return render_to_string("drivers_home/_field.html", {"field": field})
+    help_text = f'<span class="helptext">{conditional_escape(field.help_text)}</span>' if field.help_text else ""
+    errors = field.errors if field.errors else ""
+    return f'<div class="field">{field.label_tag()}{field}\n{help_text}{errors}</div>\n'  # the file's last newline
 
 
 @role_required(Role.PARK_ADMIN, Role.SECRETARY)

@@ -74,8 +74,8 @@ def _pk(key):
 
 
 CASES = {
-    # session, user, the site with its services' names (one join), the driver's profile
-    "drivers_home:site": Case(kwargs=lambda w: {"token": w["drivers_site"].token}, expect=PUBLIC, budget=("driver", 4)),
+    # session, user, the site with its services' names (one join) and the driver's profile (subqueries)
+    "drivers_home:site": Case(kwargs=lambda w: {"token": w["drivers_site"].token}, expect=PUBLIC, budget=("driver", 3)),
     "drivers_home:checkin": Case(
         kwargs=lambda w: {"token": w["drivers_site"].token}, method="post", expect=DRIVER_POST
     ),

@@ -140,3 +140,18 @@ def test_site_page_lists_the_sites_services_in_order(client, dan, home, station,
     home.active = False
     home.save()
     assert client.get(f"/home/s/{home.token}/").status_code == 404
+
+
+def test_site_page_greets_the_driver_by_his_own_profile_name(client, dan, dave, home, django_assert_num_queries):
+    """The driver's profile comes with the site in one query (views.driver._site_and_services_by_token): the page
+    greets the signed-in driver by his own name, escaped, and no one else's."""
+    from drivers_home.models import DriverProfile
+
+    DriverProfile.objects.filter(user=dan).update(name="<b>秦&师傅</b>")
+    client.force_login(dan)
+    client.get(f"/home/s/{home.token}/")  # warm-up: content types, translations
+    with django_assert_num_queries(3):  # session, user, the site with its services and the driver's profile
+        html = client.get(f"/home/s/{home.token}/").content.decode()
+    assert "&lt;b&gt;秦&amp;师傅&lt;/b&gt;" in html and "<b>秦" not in html
+    assert DriverProfile.objects.get(user=dave).name not in html
+    assert 'id="checkin-button"' in html

@@ -1,3 +1,5 @@
+import pytest
+
 from drivers_home.models import CheckIn, ConsentMethod, DriverProfile
 from drivers_home.services import checkin_create
 from parkportal.models import User
@@ -65,3 +67,51 @@ def test_today_page_names_the_services_ticked_today(client, dora, dan, dave, hom
     client.force_login(dora)
     response = client.get(f"/home/desk/{home.pk}/")
     assert response.context["figures"]["services"] == [(services[1].name, 2), (services[0].name, 1)]
+
+
+_OLD_INSIDE = """{% load i18n portal %}{% translate "Time" as t_time %}{% translate "Name" context "person" as t_name %}\
+{% translate "Mobile number" as t_phone %}{% translate "Plate number" as t_plate %}{% translate "desk" as t_desk %}
+{% for c in page %}
+<tr><td data-label="{{ t_time }}">{{ c.created|date:"H:i" }}{% if c.via == "desk" %} <span class="badge">{{ t_desk }}</span>{% endif %}</td>
+<td data-label="{{ t_name }}">{{ c.driver__driver_profile__name|default:"—" }}</td>
+<td data-label="{{ t_phone }}">{{ c.driver__phone|mask_phone|default:"—" }}</td>
+<td data-label="{{ t_plate }}">{{ c.driver__driver_profile__plate|mask_plate|default:"—" }}</td></tr>
+{% endfor %}"""
+
+
+@pytest.mark.parametrize("language", ["zh-hans", "en"])
+def test_inside_now_rows_are_the_template_loop_and_escaped(client, dora, dan, home, language):
+    """The desk's "inside now" rows are written in the view (views.desk._inside_rows): the same HTML as the old
+    template loop, for a self check-in, a desk check-in and a driver without profile values, with markup in a
+    driver's name and plate escaped."""
+    from django.template import engines
+    from django.utils import translation
+
+    from tests.drivers_home.conftest import make_driver
+
+    checkin_create(driver=dan, site=home)
+    evil = make_driver("evil", "13900009999", name="x", plate="川A54321")
+    DriverProfile.objects.filter(user=evil).update(name='<script>alert("x")</script>&', plate="<b>&A1")
+    checkin_create(driver=evil, site=home, via=CheckIn.Via.DESK)
+    bare = make_driver("bare", "13900008888", name="x", plate="川A54322")
+    checkin_create(driver=bare, site=home)
+    DriverProfile.objects.filter(user=bare).update(name="", plate="")
+    User.objects.filter(pk=bare.pk).update(phone="")
+    client.force_login(dora)
+    with translation.override(language):
+        response = client.get(f"/home/desk/{home.pk}/", HTTP_ACCEPT_LANGUAGE=language)
+        expected = engines["django"].from_string(_OLD_INSIDE).render({"page": response.context["page"]})
+    html = response.content.decode()
+    assert expected.strip() and expected.split("\n", 1)[1] in html
+    assert str(response.context["rows"]) == expected.split("\n", 1)[1]
+    assert "<script>" not in html and "&lt;script&gt;" in html and '<span class="badge">' in html
+    assert html.count("<tr><td data-label=") == 3
+    assert response.context["page"].paginator.count == 3  # counted without the rows' joins: the same three
+    hours = engines["django"].from_string(_OLD_HOURS).render({"figures": response.context["figures"]})
+    assert "<meter" in hours and hours in html and str(response.context["hour_rows"]) == hours
+
+
+_OLD_HOURS = (
+    '{% for h, n in figures.hours %}<tr><td>{{ h|stringformat:"02d" }}:00</td><td><meter min="0" '
+    'max="{{ figures.max_hour }}" value="{{ n }}"></meter></td><td class="num">{{ n }}</td></tr>\n{% endfor %}'
+)

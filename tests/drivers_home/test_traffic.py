@@ -1,5 +1,6 @@
 from datetime import timedelta
 
+import pytest
 from django.utils import timezone
 from openpyxl import load_workbook
 
@@ -64,3 +65,36 @@ def test_the_summary_agrees_with_a_rebuild(dan, dave, home, station, services):
     stats_rebuild(site_ids=[home.pk, station.pk])
     rebuilt = sorted(DailyStat.objects.values_list("site_id", "day", "kind", "key", "count"))
     assert live == rebuilt
+
+
+_OLD_FIELDS = '{% for field in form %}{% include "drivers_home/_field.html" %}{% endfor %}'
+_OLD_HOURS = (
+    '{% for h, n in f.hours %}<tr><td>{{ h|stringformat:"02d" }}:00</td><td><meter min="0" max="{{ f.max_hour }}" '
+    'value="{{ n }}"></meter></td><td class="num">{{ n }}</td></tr>{% endfor %}'
+)
+
+
+@pytest.mark.parametrize(
+    "query", ["", "start=2026-01-01&end=2026-02-01", "start=bogus&end=1999-01-01", 'start="><b>&end=2026-13-01']
+)
+@pytest.mark.parametrize("language", ["zh-hans", "en"])
+def test_traffic_fields_and_hours_are_the_template_loops(client, alice, dan, home, query, language):
+    """The period fields and the hour bars are written in the view: the same HTML as the template's loops wrote
+    (the _field.html include per field, with errors and escaped values; a meter per hour)."""
+    from django.template import engines
+    from django.utils import translation
+
+    from drivers_home.views.staff import field_html
+
+    checkin_create(driver=dan, site=home, now=timezone.now() - timedelta(hours=1))
+    client.force_login(alice)
+    with translation.override(language):
+        response = client.get(f"/home/traffic/?{query}", HTTP_ACCEPT_LANGUAGE=language)
+        context = response.context
+        engine = engines["django"]
+        fields = engine.from_string(_OLD_FIELDS).render({"form": context["form"]})
+        hours = engine.from_string(_OLD_HOURS).render({"f": context["f"]})
+        assert "".join(field_html(f) for f in context["form"]) == fields
+    html = response.content.decode()
+    assert fields in html and hours in html
+    assert "&lt;b&gt;" in fields or "><b>" not in query

@@ -166,3 +166,49 @@ def test_bodies_page_links_to_editing_for_park_admins_only(client, alice, mabel,
     client.force_login(mabel)
     html = client.get(reverse("mediation:body_list")).content.decode()
     assert room.name in html and edit not in html
+
+
+_FIELDS_LOOP = (
+    '{% for field in form %}<div class="field">{{ field.label_tag }}{{ field }}{{ field.errors }}</div>{% endfor %}'
+)
+
+
+@pytest.mark.parametrize(
+    "data",
+    [None, {"q": '<b>"x"</b>', "status": "closed", "open": "on"}, {"status": "bogus", "body": "999999", "q": "x" * 99}],
+)
+@pytest.mark.parametrize("language", ["zh-hans", "en"])
+def test_filter_fields_are_the_template_loop(mabel, room, data, language):
+    """views._filter_fields writes what the template's loop over the filter's fields wrote: labels, widgets with
+    their (escaped) values, and the errors of a bound filter."""
+    from django.template import engines
+
+    from mediation.filters import CaseFilter
+    from mediation.views import _filter_fields
+
+    make_case(room)
+    with translation.override(language):
+        case_filter = CaseFilter(data, queryset=Case.objects.visible_to(mabel), user=mabel)
+        if data:
+            case_filter.is_valid()
+        expected = engines["django"].from_string(_FIELDS_LOOP).render({"form": case_filter.form})
+        assert str(_filter_fields(case_filter.form)) == expected
+    if data and data["status"] == "bogus":
+        assert 'class="errorlist' in expected
+
+
+def test_unbound_filter_fields_memo_follows_bodies_and_language(client, mabel, room):
+    """The unbound filter's fields are memoised under the language and the body choices: a renamed body and the
+    other language show at once (a new key), with nothing to invalidate."""
+    from mediation import views
+
+    make_case(room)
+    client.force_login(mabel)
+    url = reverse("mediation:case_list")
+    assert room.name in client.get(url).content.decode()
+    MediationBody.objects.filter(pk=room.pk).update(name="改名后的 <调解室>")
+    html = client.get(url).content.decode()
+    assert "改名后的 &lt;调解室&gt;" in html and room.name not in html
+    with translation.override("en"):
+        en = views._filter_fields_html(views.CaseFilter(None, queryset=Case.objects.visible_to(mabel), user=mabel))
+    assert "Search" in en and "搜索" not in en
