@@ -299,7 +299,9 @@ def case_intake(
     case = Case(park=park, body=body, created_by=user, **fields)
     if submit_token:
         case.submit_token = submit_token
-    case.full_clean(exclude=["park", "body", "created_by"])
+    # The token's uniqueness is left to the database: a check here would race with a twin submission that
+    # commits in between, and refuse it with a form error instead of answering with the first case.
+    case.full_clean(exclude=["park", "body", "created_by", "submit_token"])
     try:
         with transaction.atomic():
             case.save()

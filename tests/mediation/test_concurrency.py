@@ -61,7 +61,8 @@ def test_two_mediators_move_the_same_case(room, mabel, run):
     assert len(events) == 1 and events[0].to_status == case.status
 
 
-def test_double_submitted_intake_creates_one_case(room, mabel):
+@pytest.mark.parametrize("run", range(10))
+def test_double_submitted_intake_creates_one_case(room, mabel, run):
     token = uuid.uuid4()
 
     def submit():
