@@ -193,9 +193,16 @@ class Registration(models.Model):
     # The event's park, copied so that a park's registrations are one index range (the dashboard's month
     # figure) instead of a join with every event of the park. Filled from the event by save() and bulk_create;
     # on PostgreSQL a foreign key (event, park) -> event (id, park) refuses any other value and follows an
-    # event moved to another park (migration 0005).
+    # event moved to another park (migration 0005). That key implies this one, so this one has no constraint
+    # of its own: its check would lock the park's single row on every registration (FOR KEY SHARE).
     park = models.ForeignKey(
-        Park, on_delete=models.CASCADE, related_name="+", editable=False, db_index=False, verbose_name=_("park")
+        Park,
+        on_delete=models.CASCADE,
+        related_name="+",
+        editable=False,
+        db_index=False,
+        db_constraint=False,
+        verbose_name=_("park"),
     )
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL,

@@ -1,7 +1,9 @@
 """Registration.park, step 1: the column, nullable, filled from each registration's event.
 
-Its own migration (transaction) because on PostgreSQL the fill queues deferred foreign-key checks, and the
-ALTER TABLEs of step 2 cannot run while those are pending."""
+Its own migration, so its own transaction: PostgreSQL refuses an ALTER TABLE while the same transaction has
+deferred trigger events pending on the table, which an UPDATE of all its rows can leave.
+
+No foreign-key constraint of its own: the (event, park) key of step 2 implies it (see Registration.park)."""
 
 import django.db.models.deletion
 from django.db import migrations, models
@@ -27,7 +29,7 @@ class Migration(migrations.Migration):
             model_name="registration",
             name="park",
             field=models.ForeignKey(
-                db_index=False,
+                db_constraint=False, db_index=False,
                 editable=False,
                 null=True,
                 on_delete=django.db.models.deletion.CASCADE,

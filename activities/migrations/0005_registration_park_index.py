@@ -37,7 +37,7 @@ class Migration(migrations.Migration):
             model_name="registration",
             name="park",
             field=models.ForeignKey(
-                db_index=False,
+                db_constraint=False, db_index=False,
                 editable=False,
                 on_delete=django.db.models.deletion.CASCADE,
                 related_name="+",
