@@ -112,7 +112,12 @@ class Event(models.Model):
         verbose_name = _("event")
         verbose_name_plural = _("events")
         ordering = ["starts_at", "pk"]
-        indexes = [models.Index(fields=["park", "status", "starts_at"])]
+        indexes = [
+            models.Index(fields=["park", "status", "starts_at"]),
+            # The event list's "upcoming" (ends_at >= now): its pager's COUNT is an index-only range of the
+            # few hundred upcoming events instead of a scan of all 5,000 (1.0 -> 0.1 ms on the large park).
+            models.Index(fields=["park", "status", "ends_at"], name="event_upcoming"),
+        ]
         constraints = [
             # The target of the registrations' (event, park) foreign key (PostgreSQL; migration 0005).
             models.UniqueConstraint(fields=["id", "park"], name="event_id_park"),
