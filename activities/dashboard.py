@@ -27,7 +27,9 @@ def event_cards(user, figures: Figures):
     # Figures: upcoming published events; registrations this month, and how many of them wait.
     now = timezone.now()
     upcoming = figures.aggregate(
-        Event.objects.visible_to(user).filter(status="published", starts_at__gte=now), n=Count("pk")
+        # COUNT(*): an index-only range of (park, status, starts_at); COUNT(id) would read the rows.
+        Event.objects.visible_to(user).filter(status="published", starts_at__gte=now),
+        n=Count("*"),
     )
     month_start = timezone.localtime(now).replace(day=1, hour=0, minute=0, second=0, microsecond=0)
     registrations = figures.aggregate(
