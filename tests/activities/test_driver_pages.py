@@ -242,3 +242,35 @@ def test_event_page_shows_only_the_drivers_own_active_registration(client, park,
     registration_cancel(registration=Registration.objects.get(pk=mine.pk), by=dong)
     html = client.get(url).content.decode()
     assert mine.ticket_code not in html and theirs.ticket_code not in html
+
+
+@pytest.mark.parametrize("language", ["zh-hans", "en"])
+def test_list_places_badge_is_the_templates(park, tree, kinds, language):
+    """The list builds the _places.html badge in Python (views.public.places_badge): the same HTML in every
+    state, in both languages."""
+    from django.template.loader import render_to_string
+    from django.utils import translation
+
+    from activities.services import event_cancel
+    from activities.views.public import places_badge
+
+    events = [
+        make_event(park, kinds["clinic"], tree["b1"], capacity=None, title="不限"),
+        make_event(park, kinds["clinic"], tree["b1"], capacity=1, title="一个"),
+        make_event(park, kinds["clinic"], tree["b1"], capacity=3, title="三个"),
+        make_event(park, kinds["clinic"], tree["b1"], capacity=2, title="满"),
+        make_event(park, kinds["clinic"], tree["b1"], capacity=2, title="取消"),
+    ]
+    people = drivers(park, 2)
+    for u in people:
+        registration_create(event=events[3], user=u)
+    registration_create(event=events[2], user=people[0])
+    event_cancel(event=events[4], notify=False)
+    badges = set()
+    with translation.override(language):
+        for event in events:
+            fresh = type(event).objects.get(pk=event.pk)
+            expected = render_to_string("activities/_places.html", {"event": fresh}).strip()
+            assert str(places_badge(fresh)) == expected
+            badges.add(expected)
+    assert len(badges) == 5
