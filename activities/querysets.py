@@ -68,16 +68,22 @@ class EventQuerySet(ScopedQuerySet):
 
 
 class RegistrationQuerySet(ScopedQuerySet):
-    park_lookup = "event__park"
+    park_lookup = "park"  # the event's park, copied (Registration.park)
+
+    def bulk_create(self, objs, *args, **kwargs):
+        objs = list(objs)
+        for obj in objs:
+            obj.fill_park()
+        return super().bulk_create(objs, *args, **kwargs)
 
     def active(self):
         return self.exclude(status="cancelled")
 
     def scope_secretary(self, user):
-        return self.filter(subtree_q(user, "event__organiser"), event__park_id=user.park_id)
+        return self.filter(subtree_q(user, "event__organiser"), park_id=user.park_id)
 
     def scope_desk(self, user):
-        return self.filter(event__park_id=user.park_id, event__status="published")
+        return self.filter(park_id=user.park_id, event__status="published")
 
     def scope_driver(self, user):
         return self.filter(user=user)

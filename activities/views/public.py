@@ -9,18 +9,19 @@ import segno
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
 from django.core.paginator import Paginator
+from django.db.models import Exists, F, FilteredRelation, OuterRef, Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.html import mark_safe
-from django.utils.translation import get_language
+from django.utils.html import format_html, mark_safe
+from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from activities.filters import EventFilter
 from activities.forms import family_formset
-from activities.models import Event, Registration
+from activities.models import Event, FamilyMember, Registration, RegistrationStatus
 from activities.querysets import attach_taken
 from activities.services import FamilyEntry, RegistrationError, registration_cancel, registration_create, waiting_rank
 from parkportal.roles import Role
@@ -65,6 +66,7 @@ def event_list(request: HttpRequest) -> HttpResponse:
         if event.kind_id in by_id:
             event.kind = by_id[event.kind_id]
         event.mine = mine.get(event.pk)
+        event.places_badge = places_badge(event)
     if filterset.is_bound:
         filter_html = filterset.form.as_p()
     else:
@@ -81,6 +83,20 @@ def event_list(request: HttpRequest) -> HttpResponse:
             "detail_prefix": reverse("activities:event_list"),
         },
     )
+
+
+def places_badge(event: Event) -> str:
+    """The badge of templates/activities/_places.html, built in Python for the list's rows (an include per row
+    cost more than the rest of the row); a test compares the two for every state."""
+    if event.status == "cancelled":
+        return format_html('<span class="badge badge-alert">{}</span>', _("Cancelled"))
+    if event.capacity is None:
+        return format_html('<span class="badge badge-ok">{}</span>', _("No limit"))
+    left = event.places_left()
+    if left > 0:
+        text = ngettext("%(n)s place left", "%(n)s places left", left) % {"n": left}
+        return format_html('<span class="badge badge-ok">{}</span>', text)
+    return format_html('<span class="badge badge-warn">{}</span>', _("Full: waiting list"))
 
 
 _filter_html_memo: dict[tuple, str] = {}
@@ -100,22 +116,59 @@ def _unbound_filter_html(key: tuple, filterset: EventFilter) -> str:
     return html
 
 
-def _get_public_event(request: HttpRequest, pk: int) -> Event:
-    # No places annotation: its GROUP BY over four tables' columns cost more than the sum itself, and an
-    # event without a limit needs none; places_left() counts with one query when there is a limit.
-    return get_object_or_404(_events_for_visitor(request.user).select_related("organiser"), pk=pk)
+# What the event page shows (and registration_state() reads): not the organiser's or the site's other
+# columns, nor the event's bookkeeping ones.
+EVENT_PAGE_FIELDS = (
+    "title",
+    "description",
+    "cover_thumb",
+    "starts_at",
+    "ends_at",
+    "site__name",
+    "venue_text",
+    "kind__name",
+    "organiser__name",
+    "partners",
+    "audience",
+    "registration_opens",
+    "registration_closes",
+    "allow_family",
+    "status",
+    "capacity",
+)
 
 
 def event_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    event = _get_public_event(request, pk)
+    user = request.user
+    events = _events_for_visitor(user).select_related("organiser").only(*EVENT_PAGE_FIELDS)
+    is_driver = user.is_authenticated and user.role == Role.DRIVER
+    if is_driver:
+        # The driver's own active registration (at most one per person and event) joined to the event row:
+        # one query for both instead of a second round trip.
+        events = events.annotate(
+            mine=FilteredRelation(
+                "registrations",
+                condition=Q(registrations__user=user) & ~Q(registrations__status=RegistrationStatus.CANCELLED),
+            ),
+            my_pk=F("mine__pk"),
+            my_status=F("mine__status"),
+            my_position=F("mine__position"),
+            my_code=F("mine__ticket_code"),
+        )
+    # The places held are not summed in this query: a scalar subquery here cost as much CPU to compile as
+    # places_left()'s own query does to run (measured), and an event without a limit needs none.
+    event = get_object_or_404(events, pk=pk)
     registration = None
     rank = None
-    if request.user.is_authenticated and request.user.role == Role.DRIVER:
-        # One row at most (one per person and event); ordered by pk, not by the model's ordering (a join).
-        registration = Registration.objects.visible_to(request.user).filter(event=event).order_by("pk").first()
-        if registration and not registration.is_active:
-            registration = None
-        rank = waiting_rank(registration) if registration else None
+    if is_driver and event.my_pk is not None:
+        registration = Registration(
+            pk=event.my_pk,
+            event_id=event.pk,
+            status=event.my_status,
+            position=event.my_position,
+            ticket_code=event.my_code,
+        )
+        rank = waiting_rank(registration)
     og_image = request.build_absolute_uri(event.cover_thumb.url) if event.cover_thumb else ""
     return render(
         request,
@@ -203,9 +256,33 @@ def _qr_svg(url: str) -> str:
     return segno.make(url, error="m").svg_inline(scale=5, dark="#000", light="#fff")
 
 
+# What the ticket shows and waiting_rank() reads.
+TICKET_FIELDS = (
+    "name",
+    "places",
+    "status",
+    "position",
+    "ticket_code",
+    "event__title",
+    "event__starts_at",
+    "event__ends_at",
+    "event__status",
+    "event__venue_text",
+    "event__site__name",
+)
+
+
 @role_required(Role.DRIVER)
 def ticket(request: HttpRequest, code: str) -> HttpResponse:
-    registration = _get_registration_for_user(request, code)
+    registration = get_visible_or_404(
+        Registration.objects.select_related("event", "event__site")
+        .only(*TICKET_FIELDS)
+        # Most tickets have no family members: their query is skipped (the admin can add some to any
+        # registration, so `places` does not tell).
+        .annotate(has_family=Exists(FamilyMember.objects.filter(registration=OuterRef("pk")))),
+        request.user,
+        ticket_code=code,
+    )
     qr = ""
     if registration.status == "confirmed":  # the only state the template shows the code in
         qr = _qr_svg(request.build_absolute_uri(reverse("activities:checkin", args=[registration.ticket_code])))
@@ -216,7 +293,7 @@ def ticket(request: HttpRequest, code: str) -> HttpResponse:
         {
             "registration": registration,
             "event": event,
-            "family": list(registration.family.all()),
+            "family": list(registration.family.all()) if registration.has_family else [],
             "qr": mark_safe(qr),  # segno's own SVG of our own URL: no user text inside
             "rank": waiting_rank(registration),
             "can_cancel": registration.status in ("confirmed", "waiting") and timezone.now() < event.starts_at,

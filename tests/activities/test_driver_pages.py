@@ -6,9 +6,11 @@ import gzip
 
 import pytest
 from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from activities.models import Registration
-from activities.services import registration_create
+from activities.services import registration_cancel, registration_create
 from tests.activities.conftest import drivers, make_event
 
 pytestmark = pytest.mark.django_db
@@ -216,3 +218,59 @@ def test_one_tap_register_without_a_limit_query_count(client, park, tree, kinds,
     assert not any("FOR UPDATE" in q or "SUM(" in q for q in sql), sql
     reg = Registration.objects.get(event=event, user=dong)
     assert response.url == reverse("activities:ticket", args=[reg.ticket_code]) and reg.status == "confirmed"
+
+
+def test_event_page_shows_only_the_drivers_own_active_registration(client, park, tree, kinds, dong, wang):
+    """The event page reads the driver's registration in the event's own query (a join filtered on the
+    driver): someone else's row, or their own cancelled one, must not show as theirs."""
+    event = make_event(park, kinds["clinic"], tree["b1"], capacity=1)
+    url = reverse("activities:event_detail", args=[event.pk])
+    client.force_login(dong)
+    assert ngettext("%(n)s place left", "%(n)s places left", 1) % {"n": 1} in client.get(url).content.decode()
+    theirs, _created = registration_create(event=event, user=wang)
+    html = client.get(url).content.decode()
+    assert theirs.ticket_code not in html and _("Join the waiting list") in html  # full
+    mine, _created = registration_create(event=event, user=dong)
+    other = drivers(park, 1)[0]
+    registration_create(event=event, user=other)  # waits behind dong
+    html = client.get(url).content.decode()
+    assert mine.status == "waiting" and reverse("activities:ticket", args=[mine.ticket_code]) in html
+    assert _("You are number %(n)s on the waiting list.") % {"n": 1} in html
+    registration_cancel(registration=theirs, by=wang)  # dong is promoted
+    html = client.get(url).content.decode()
+    assert reverse("activities:ticket", args=[mine.ticket_code]) in html and _("You are registered.") in html
+    registration_cancel(registration=Registration.objects.get(pk=mine.pk), by=dong)
+    html = client.get(url).content.decode()
+    assert mine.ticket_code not in html and theirs.ticket_code not in html
+
+
+@pytest.mark.parametrize("language", ["zh-hans", "en"])
+def test_list_places_badge_is_the_templates(park, tree, kinds, language):
+    """The list builds the _places.html badge in Python (views.public.places_badge): the same HTML in every
+    state, in both languages."""
+    from django.template.loader import render_to_string
+    from django.utils import translation
+
+    from activities.services import event_cancel
+    from activities.views.public import places_badge
+
+    events = [
+        make_event(park, kinds["clinic"], tree["b1"], capacity=None, title="不限"),
+        make_event(park, kinds["clinic"], tree["b1"], capacity=1, title="一个"),
+        make_event(park, kinds["clinic"], tree["b1"], capacity=3, title="三个"),
+        make_event(park, kinds["clinic"], tree["b1"], capacity=2, title="满"),
+        make_event(park, kinds["clinic"], tree["b1"], capacity=2, title="取消"),
+    ]
+    people = drivers(park, 2)
+    for u in people:
+        registration_create(event=events[3], user=u)
+    registration_create(event=events[2], user=people[0])
+    event_cancel(event=events[4], notify=False)
+    badges = set()
+    with translation.override(language):
+        for event in events:
+            fresh = type(event).objects.get(pk=event.pk)
+            expected = render_to_string("activities/_places.html", {"event": fresh}).strip()
+            assert str(places_badge(fresh)) == expected
+            badges.add(expected)
+    assert len(badges) == 5
