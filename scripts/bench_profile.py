@@ -6,6 +6,8 @@ Runs in-process with Django's test client against the benchmark database and the
     .venv/bin/python scripts/bench_profile.py "home dashboard" "org coverage"      # queries + mean ms
     .venv/bin/python scripts/bench_profile.py --rounds 50 --compare                # all pages vs the bare page
     .venv/bin/python scripts/bench_profile.py --cprofile "reminders"               # + cProfile, top 30
+    # a sampling profile (CPU only, no instrumentation overhead) as a flame graph:
+    .venv/bin/py-spy record --gil --nonblocking -o var/ticket.svg -- .venv/bin/python scripts/bench_profile.py --loop 10 "ticket"
 
 `--compare` times the pages round-robin with the bare page (same noise for all), so the ratio bare ms ÷ page ms
 approximates the req/s ratio of the load test on a quieter machine.
@@ -34,6 +36,7 @@ def main() -> None:
     parser.add_argument("--compare", action="store_true", help="round-robin timing against the bare page")
     parser.add_argument("--cprofile", action="store_true")
     parser.add_argument("--quiet-sql", action="store_true", help="no per-query listing")
+    parser.add_argument("--loop", type=float, metavar="SECONDS", help="then request the page(s) for this long")
     args = parser.parse_args()
     url = os.environ.get("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/portal_bench")
     os.environ.update(
@@ -92,6 +95,17 @@ def main() -> None:
                 client.get(path)
             prof.disable()
             pstats.Stats(prof).sort_stats(os.environ.get("SORT", "tottime")).print_stats(int(os.environ.get("TOP", 25)))
+    if args.loop:
+        import gc
+
+        gc.freeze()  # as parkportal/wsgi.py does in the server
+        loops = [clients[page.name] for page in pages]
+        end, n, c0 = time.monotonic() + args.loop, 0, time.process_time()
+        while time.monotonic() < end:
+            for client, path in loops:
+                client.get(path)
+                n += 1
+        print(f"\n--loop: {n} requests, {(time.process_time() - c0) / n * 1000:.2f} ms of CPU each")
     if args.compare:
         import gc
 
