@@ -25,8 +25,11 @@ def test_aggregates_over_several_models_come_back_from_one_query(park, other_par
     )
     texts = figures.aggregate(SmsMessage.objects.all(), n=Count("*"), ids=Sum("pk"))
     nothing = figures.aggregate(User.objects.filter(park=other_park, role=Role.MEDIATOR), n=Count("pk"), s=Sum("pk"))
+    # A part that joins the park table itself: its own FROM, not the anchoring park row, answers for it.
+    by_name = figures.aggregate(User.objects.filter(park__name=other_park.name), n=Count("pk"))
     with django_assert_num_queries(1):
         figures.fetch()
+    assert by_name == {"n": 1}
     assert users == {"total": 2, "drivers": 1}
     assert texts == SmsMessage.objects.aggregate(n=Count("*"), ids=Sum("pk"))
     # Over no rows: COUNT is 0, SUM is NULL, as with QuerySet.aggregate().
