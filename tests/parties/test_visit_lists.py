@@ -10,7 +10,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from openpyxl import load_workbook
 
 from parkportal.registry import cards_for
@@ -125,20 +125,22 @@ def test_open_problems_oldest_first_with_their_owners(client, alice, log):
 
 @pytest.mark.django_db
 def test_the_dashboard_card_shows_the_share_of_platforms_visited_this_month(alice, sam, tree, log):
-    with CaptureQueriesContext(connection) as ctx:
-        cards = {str(c.title): c for c in cards_for(alice) if c.group == "visits"}
-    card = cards["Platform enterprises visited this month"]
-    assert card.value == "100%" and card.note == "2 of 2"
-    assert cards["Open problems from visits"].value == 2
-    n = len(ctx.captured_queries)
-    # More platforms, none visited: same number of queries, lower share.
-    Enterprise.objects.bulk_create(
-        Enterprise(park=tree["e1"].park, name=f"平台{i}", kind=EnterpriseKind.PLATFORM) for i in range(20)
-    )
-    with CaptureQueriesContext(connection) as ctx:
-        cards = {str(c.title): c for c in cards_for(alice) if c.group == "visits"}
-    assert cards["Platform enterprises visited this month"].value == "9%"
-    assert len(ctx.captured_queries) == n
+    # Outside a request the cards speak the thread's language: set it, rather than inherit the last test's.
+    with translation.override("en"):
+        with CaptureQueriesContext(connection) as ctx:
+            cards = {str(c.title): c for c in cards_for(alice) if c.group == "visits"}
+        card = cards["Platform enterprises visited this month"]
+        assert card.value == "100%" and card.note == "2 of 2"
+        assert cards["Open problems from visits"].value == 2
+        n = len(ctx.captured_queries)
+        # More platforms, none visited: same number of queries, lower share.
+        Enterprise.objects.bulk_create(
+            Enterprise(park=tree["e1"].park, name=f"平台{i}", kind=EnterpriseKind.PLATFORM) for i in range(20)
+        )
+        with CaptureQueriesContext(connection) as ctx:
+            cards = {str(c.title): c for c in cards_for(alice) if c.group == "visits"}
+        assert cards["Platform enterprises visited this month"].value == "9%"
+        assert len(ctx.captured_queries) == n
 
 
 @pytest.mark.django_db
