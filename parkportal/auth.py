@@ -18,19 +18,18 @@ from django.contrib.auth.backends import ModelBackend as DjangoModelBackend
 from django.core.exceptions import ValidationError
 from django.db import connections, router
 
+from parkportal.rows import instance_reader
+
 
 def _prepared(connection):
-    """(sql, compiler, converters, attnames) of `SELECT <user columns> WHERE pk = %s`, once per connection."""
+    """(sql, row reader) of `SELECT <user columns> WHERE pk = %s`, once per connection."""
     prepared = connection.__dict__.get("_portal_user_by_pk")
     if prepared is None:
-        user_model = get_user_model()
         # The value 0 only fills the placeholder; each request passes its own id.
-        compiler = user_model._default_manager.filter(pk=0).query.get_compiler(connection=connection)
+        compiler = get_user_model()._default_manager.filter(pk=0).query.get_compiler(connection=connection)
         sql, _params = compiler.as_sql()
-        columns = [column for column, _sql, _alias in compiler.select]
-        converters = compiler.get_converters(columns)
-        attnames = [column.target.attname for column in columns]
-        prepared = connection.__dict__["_portal_user_by_pk"] = (sql, compiler, converters, attnames)
+        _width, read = instance_reader(compiler)
+        prepared = connection.__dict__["_portal_user_by_pk"] = (sql, read)
     return prepared
 
 
@@ -46,15 +45,11 @@ def user_by_pk(user_id):
     if pk is None:
         return None
     connection = connections[using]
-    sql, compiler, converters, attnames = _prepared(connection)
+    sql, read = _prepared(connection)
     with connection.cursor() as cursor:
         cursor.execute(sql, [pk])
         row = cursor.fetchone()
-    if row is None:
-        return None
-    if converters:
-        row = next(iter(compiler.apply_converters([row], converters)))
-    return user_model.from_db(using, attnames, row)
+    return read(row, using) if row is not None else None
 
 
 class PreparedUserMixin:

@@ -16,6 +16,8 @@ from django.urls import get_script_prefix, reverse
 from django.utils.html import format_html_join
 from django.utils.translation import get_language
 
+from parkportal.rows import instance_reader
+
 
 @dataclass(frozen=True)
 class NavItem:
@@ -84,7 +86,7 @@ class Figures:
         ]
         park_compiler = Park.objects.filter(pk=self.park_id).query.get_compiler(connection=connection)
         park_sql, park_params = park_compiler.as_sql()
-        columns = [column for column, _sql, _alias in park_compiler.select]
+        width, read_park = instance_reader(park_compiler)
         sql = "SELECT {} FROM ({}) park".format(
             ", ".join(["park.*", *(f"({part_sql})" for part_sql, _params in parts)]), park_sql
         )
@@ -94,12 +96,8 @@ class Figures:
             row = cursor.fetchone()
         if row is None:
             return
-        park_values = row[: len(columns)]
-        converters = park_compiler.get_converters(columns)
-        if converters:
-            park_values = next(iter(park_compiler.apply_converters([park_values], converters)))
-        self.park = Park.from_db(using, [column.target.attname for column in columns], park_values)
-        for (values, _queryset, _aggregates), figures in zip(self._parts, row[len(columns) :], strict=True):
+        self.park = read_park(row[:width], using)
+        for (values, _queryset, _aggregates), figures in zip(self._parts, row[width:], strict=True):
             values.update((json.loads(figures) if isinstance(figures, str) else figures) or {})
 
 
