@@ -49,6 +49,7 @@ from mediation.models import (
 )
 from parkportal.excel import xlsx_response
 from parkportal.masking import mask_id_number, mask_phone
+from parkportal.memo import KeyedMemo
 from parkportal.roles import Role
 from parkportal.scoping import get_visible_or_404, role_required
 from parties.models import Enterprise
@@ -167,7 +168,7 @@ def _filter_fields(form) -> SafeString:
     )
 
 
-_filter_fields_memo: dict[tuple, SafeString] = {}
+_filter_fields_memo = KeyedMemo()
 
 
 def _filter_fields_html(case_filter: CaseFilter) -> SafeString:
@@ -179,14 +180,7 @@ def _filter_fields_html(case_filter: CaseFilter) -> SafeString:
     if case_filter.is_bound:
         return _filter_fields(form)
     key = (get_language(), tuple(form.fields["body"].widget.choices))
-    html = _filter_fields_memo.get(key)
-    if html is None:
-        html = _filter_fields(form)
-        if len(_filter_fields_memo) >= 256:
-            for old in list(_filter_fields_memo)[:128]:
-                _filter_fields_memo.pop(old, None)
-        _filter_fields_memo[key] = html
-    return html
+    return _filter_fields_memo.get(key, lambda: _filter_fields(form))
 
 
 def _case_rows(rows: list[tuple], labels: dict[str, str]) -> list[SafeString]:

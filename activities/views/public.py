@@ -24,6 +24,7 @@ from activities.forms import family_formset
 from activities.models import Event, FamilyMember, Registration, RegistrationStatus
 from activities.querysets import attach_taken
 from activities.services import FamilyEntry, RegistrationError, registration_cancel, registration_create, waiting_rank
+from parkportal.memo import KeyedMemo
 from parkportal.roles import Role
 from parkportal.scoping import get_visible_or_404, role_required
 
@@ -99,21 +100,14 @@ def places_badge(event: Event) -> str:
     return format_html('<span class="badge badge-warn">{}</span>', _("Full: waiting list"))
 
 
-_filter_html_memo: dict[tuple, str] = {}
+_filter_html_memo = KeyedMemo()
 
 
 def _unbound_filter_html(key: tuple, filterset: EventFilter) -> str:
     """The empty filter form's HTML (≈ 3 ms of widget templates) is a function of the language and of the
     park's kinds, which `key` holds: an edited kind makes a new key, so nothing needs invalidating. Bounded:
     the oldest half goes when it is full (parks × languages × kind edits)."""
-    html = _filter_html_memo.get(key)
-    if html is None:
-        html = filterset.form.as_p()
-        if len(_filter_html_memo) >= 256:
-            for old in list(_filter_html_memo)[:128]:
-                _filter_html_memo.pop(old, None)
-        _filter_html_memo[key] = html
-    return html
+    return _filter_html_memo.get(key, filterset.form.as_p)
 
 
 # What the event page shows (and registration_state() reads): not the organiser's or the site's other
