@@ -10,12 +10,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.db.models import Count, Q, Value
+from django.db.models import Q, Value
 
 from parkportal.roles import Role
 from parties.models import CoverageStatus, Enterprise, Organisation
 from parties.models.organisation import PATH_STEP
-from parties.querysets import coverage_rate, coverage_summary, secretary_root_path
+from parties.querysets import coverage_aggregates, coverage_rate, coverage_summary, secretary_root_path
 
 BUILT = (CoverageStatus.OWN, CoverageStatus.JOINT)
 
@@ -82,19 +82,10 @@ def coverage_with_overall(
     committees = list(
         Organisation.objects.visible_to(user).filter(depth=depth + 1).only("pk", "name", "path").order_by("path")
     )
-    must = must_q()
     groups = list(
         Enterprise.objects.visible_to(user)
         .values("organisation_id", "platform_id")
-        .annotate(
-            total=Count("pk"),
-            must=Count("pk", filter=must),
-            built=Count("pk", filter=must & Q(coverage__in=BUILT)),
-            own=Count("pk", filter=Q(coverage=CoverageStatus.OWN)),
-            joint=Count("pk", filter=Q(coverage=CoverageStatus.JOINT)),
-            instructor=Count("pk", filter=Q(coverage=CoverageStatus.INSTRUCTOR)),
-            none=Count("pk", filter=Q(coverage=CoverageStatus.NONE)),
-        )
+        .annotate(**coverage_aggregates())  # the dashboard's and the summary's figures, per group
         .order_by()
     )
     figures = dict.fromkeys(("total", "must", "built", "own", "joint", "instructor", "none"), 0)
