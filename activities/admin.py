@@ -29,7 +29,7 @@ class RegistrationAdmin(admin.ModelAdmin):
     list_display = ["name", "event", "status", "position", "places", "walk_in", "created"]
     list_filter = ["status", "walk_in", "event__park"]
     search_fields = ["name", "ticket_code", "event__title"]
-    raw_id_fields = ["event", "user", "checked_in_by"]
+    raw_id_fields = ["event", "user", "checked_in_by", "cancelled_by"]
     readonly_fields = ["ticket_code"]
     inlines = [FamilyInline]
 

@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from activities.models import Event, EventKind
+from activities.services import capacity_lowered_below_taken, capacity_refusal
 from drivers_home.models import Site
 from parkportal.uploads import clean_image as _shared_clean_image
 from parkportal.validators import validate_mobile
@@ -97,6 +98,7 @@ class EventForm(forms.ModelForm):
         self.fields["site"].queryset = Site.objects.filter(park_id=user.park_id)
         self.fields["description"].max_length = 5000
         self._cover = None
+        self._saved_capacity = self.instance.capacity
         if not self.is_bound and self.instance.pk is None:
             self.fields["submit_token"].initial = uuid.uuid4()
 
@@ -105,6 +107,17 @@ class EventForm(forms.ModelForm):
         if upload:
             self._cover = clean_image(upload)
         return upload
+
+    def clean_capacity(self):
+        capacity = self.cleaned_data.get("capacity")
+        if self.instance.pk is not None:
+            # activities.services.event_update counts again under the event lock before it saves.
+            taken = capacity_lowered_below_taken(
+                event=self.instance, old_capacity=self._saved_capacity, new_capacity=capacity
+            )
+            if taken is not None:
+                raise ValidationError(capacity_refusal(taken), code="below_confirmed")
+        return capacity
 
     def clean_description(self):
         text = self.cleaned_data.get("description", "")
@@ -247,6 +260,13 @@ class OutcomeForm(forms.Form):
         return {
             key: self.cleaned_data[name] for name, key in self.figure_keys if self.cleaned_data.get(name) is not None
         }
+
+
+class RegistrationCancelForm(forms.Form):
+    """An organiser's confirmation: carries the registration time the page showed, so that a late second tap
+    cannot cancel a registration the person has made again since (see registration_cancel_by_organiser)."""
+
+    registered = forms.DateTimeField(widget=forms.HiddenInput)
 
 
 class DoorSearchForm(forms.Form):

@@ -229,6 +229,11 @@ class Registration(models.Model):
     created = models.DateTimeField(_("registered"), default=timezone.now)
     confirmed_at = models.DateTimeField(null=True, blank=True)
     cancelled_at = models.DateTimeField(null=True, blank=True)
+    # Who cancelled: the person themself, or an organiser or the desk on their behalf (the row says which when
+    # someone asks "I never cancelled"). Only on a cancelled row: registering again clears it.
+    cancelled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
     checked_in_at = models.DateTimeField(_("checked in"), null=True, blank=True)
     checked_in_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
@@ -265,6 +270,9 @@ class Registration(models.Model):
             models.CheckConstraint(condition=Q(places__gte=1), name="registration_places_1"),
             models.CheckConstraint(
                 condition=~Q(status="attended") | Q(checked_in_at__isnull=False), name="registration_attended_time"
+            ),
+            models.CheckConstraint(
+                condition=Q(status="cancelled") | Q(cancelled_by__isnull=True), name="registration_cancelled_by"
             ),
         ]
 

@@ -1,4 +1,5 @@
-"""The one capacity service: registration, cancellation, check-in, walk-ins and promotion.
+"""The one capacity service: registration, cancellation (by the person or an organiser), check-in, walk-ins,
+promotion, and the organiser's edits of the place limit.
 
 pretix's pattern: every change that can take or free a place runs in ONE transaction that first locks
 the event row (`SELECT … FOR UPDATE`) and only then reads availability, so two requests can never both
@@ -24,6 +25,7 @@ from django.db import IntegrityError, connection, transaction
 from django.db.models import Count, Max, Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from activities.models import (
     Broadcast,
@@ -133,6 +135,7 @@ def _fill(registration: Registration, *, user, places: int, position: int | None
     registration.places = places
     registration.created = timezone.now()
     registration.cancelled_at = None
+    registration.cancelled_by = None
     registration.reminded_at = None
     if position is None:
         registration.status = RegistrationStatus.CONFIRMED
@@ -251,6 +254,19 @@ def _promote(event: Event) -> list[Registration]:
     return promoted
 
 
+def _cancel(event: Event, current: Registration, *, by, now) -> list[Registration]:
+    """Cancel the locked row `current` and promote into the place it held. Caller holds the event lock."""
+    held_place = current.status == RegistrationStatus.CONFIRMED
+    current.status = RegistrationStatus.CANCELLED
+    current.position = None
+    current.cancelled_at = now
+    current.cancelled_by = by
+    current.save(update_fields=["status", "position", "cancelled_at", "cancelled_by"])
+    if held_place and event.status == EventStatus.PUBLISHED:
+        return _promote(event)
+    return []
+
+
 @transaction.atomic
 def registration_cancel(*, registration: Registration, by=None, now=None) -> list[Registration]:
     """Cancel a registration and promote the first people waiting. Returns whom it promoted.
@@ -266,24 +282,116 @@ def registration_cancel(*, registration: Registration, by=None, now=None) -> lis
         raise RegistrationError(_("You have already attended this event."))
     if by is not None and by.pk == current.user_id and now >= event.starts_at:
         raise RegistrationError(_("The event has started; it can no longer be cancelled."))
-    held_place = current.status == RegistrationStatus.CONFIRMED
-    current.status = RegistrationStatus.CANCELLED
-    current.position = None
-    current.cancelled_at = now
-    current.save(update_fields=["status", "position", "cancelled_at"])
+    promoted = _cancel(event, current, by=by, now=now)
     registration.status, registration.position = current.status, None
-    if held_place and event.status == EventStatus.PUBLISHED:
-        return _promote(event)
-    return []
+    return promoted
+
+
+def organiser_cancel_refusal(*, registration: Registration, event: Event, now=None) -> str | None:
+    """Why an organiser may not cancel this registration now, or None (an already cancelled one is no refusal:
+    a second tap changes nothing). The service asks under the lock; the pages, to offer the button or say why not.
+
+    Not once the event has started, as for the person themself: from then on the list is the record of who
+    registered and who came (the outcome report's attendance rate), and a place freed during the event would
+    text the next person waiting a place at an event already under way.
+    """
+    now = now or timezone.now()
+    if event.status == EventStatus.CANCELLED:
+        return _("This event has been cancelled.")
+    if now >= event.starts_at:
+        return _("The event has started; registrations can no longer be cancelled.")
+    if registration.status == RegistrationStatus.ATTENDED:
+        return _("This person has already been checked in.")
+    return None
 
 
 @transaction.atomic
-def event_capacity_change(*, event: Event) -> list[Registration]:
-    """After an organiser raised the capacity: promote whoever now fits."""
+def registration_cancel_by_organiser(
+    *, registration: Registration, by, registered_at=None, now=None
+) -> tuple[bool, list[Registration]]:
+    """An organiser or the desk cancels someone's registration (they phoned to say they cannot come, or were
+    registered twice). The freed place goes to the first people waiting, with their SMS, exactly as when the
+    person cancels; the person is told by SMS that it was done for them. Returns (cancelled_now, promoted).
+
+    A second tap finds the row cancelled and changes nothing. `registered_at` is the registration time the
+    confirmation page showed: if the person has since cancelled and registered again, the row is a new
+    registration nobody has looked at, and it is not cancelled.
+    """
+    now = now or timezone.now()
+    event = _lock_event(registration.event_id)
+    current = Registration.objects.select_for_update().get(pk=registration.pk)
+    if current.status == RegistrationStatus.CANCELLED:
+        return False, []
+    if registered_at is not None and current.created != registered_at:
+        raise RegistrationError(_("This registration has changed since the page was opened: look at it again."))
+    refusal = organiser_cancel_refusal(registration=current, event=event, now=now)
+    if refusal:
+        raise RegistrationError(refusal)
+    promoted = _cancel(event, current, by=by, now=now)
+    _sms_after_commit(
+        current.phone,
+        _(
+            "Your registration for %(title)s on %(when)s has been cancelled by the organiser. "
+            "If this is a mistake, please contact the drivers' home desk."
+        )
+        % {"title": event.title, "when": timezone.localtime(event.starts_at).strftime("%Y-%m-%d %H:%M")},
+    )
+    registration.status, registration.position = current.status, None
+    return True, promoted
+
+
+def capacity_refusal(taken: int) -> str:
+    """The capacity field's error, in the form and from the locked re-check: how many places are confirmed."""
+    return ngettext(
+        "%(n)d place is already confirmed: the event cannot have fewer places. "
+        "To lower it, cancel registrations first.",
+        "%(n)d places are already confirmed: the event cannot have fewer places. "
+        "To lower it, cancel registrations first.",
+        taken,
+    ) % {"n": taken}
+
+
+class CapacityError(RegistrationError):
+    """An edit would leave the event fewer places than are already confirmed."""
+
+    def __init__(self, taken: int):
+        self.taken = taken
+        super().__init__(capacity_refusal(taken))
+
+
+def capacity_lowered_below_taken(*, event: Event, old_capacity: int | None, new_capacity: int | None) -> int | None:
+    """The places held, if an edit from `old_capacity` to `new_capacity` lowers the limit below them; else None.
+
+    Only a lowered (or newly set) limit is checked: an edit that keeps or raises the limit is never refused, even
+    on an event that already holds more than its limit (as an edit before this rule could leave it).
+    """
+    if new_capacity is None or (old_capacity is not None and new_capacity >= old_capacity):
+        return None
+    taken = _taken(event)
+    return taken if taken > new_capacity else None
+
+
+@transaction.atomic
+def event_update(*, event: Event) -> list[Registration]:
+    """Save an organiser's edit of `event` (its new values set on it, not yet saved). Returns whom it promoted.
+
+    The place limit may not fall below the places already confirmed: people who were told they have a place
+    keep it (CapacityError; cancelling them is a decision per person, made with the organiser's cancel). The
+    form says so first; this counts again under the event lock, where no registration can take a place between
+    the count and the save. A raised or lifted limit promotes whoever now fits.
+    """
     locked = _lock_event(event.pk)
-    if locked.status != EventStatus.PUBLISHED:
-        return []
-    return _promote(locked)
+    taken = capacity_lowered_below_taken(event=locked, old_capacity=locked.capacity, new_capacity=event.capacity)
+    if taken is not None:
+        raise CapacityError(taken)
+    # The form edits no status: a publication or cancellation that ran since the form was read stays.
+    event.status = locked.status
+    event.save()
+    if event.status == EventStatus.PUBLISHED and (
+        event.capacity is None or (locked.capacity is not None and event.capacity > locked.capacity)
+    ):
+        return _promote(event)
+    return []
 
 
 @transaction.atomic

@@ -17,6 +17,11 @@ urlpatterns = [
     path("checkin/<str:code>/", manage.checkin, name="checkin"),
     path("manage/<int:pk>/door/", manage.door, name="door"),
     path("manage/<int:pk>/door/walk-in/", manage.door_walkin, name="door_walkin"),
+    path(
+        "manage/<int:pk>/registrations/<int:registration_pk>/cancel/",
+        manage.registration_cancel,
+        name="registration_cancel",
+    ),
     # Organisers
     path("manage/", manage.manage_list, name="manage"),
     path("manage/new/", manage.event_create, name="event_create"),

@@ -14,18 +14,28 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods, require_POST
 
 from activities.filters import EventFilter
-from activities.forms import BroadcastForm, DoorSearchForm, EventForm, OutcomeForm, WalkInForm
-from activities.models import Event, EventKind, Outcome, OutcomePhoto, Registration, RegistrationStatus
+from activities.forms import (
+    BroadcastForm,
+    DoorSearchForm,
+    EventForm,
+    OutcomeForm,
+    RegistrationCancelForm,
+    WalkInForm,
+)
+from activities.models import Event, EventKind, EventStatus, Outcome, OutcomePhoto, Registration, RegistrationStatus
 from activities.querysets import attach_taken
 from activities.services import (
+    CapacityError,
     RegistrationError,
     broadcast_send,
     event_cancel,
-    event_capacity_change,
     event_publish,
+    event_update,
+    organiser_cancel_refusal,
+    registration_cancel_by_organiser,
     registration_checkin,
     walkin_create,
 )
@@ -98,17 +108,18 @@ def event_create(request: HttpRequest) -> HttpResponse:
 @role_required(*OFFICE_ROLES)
 def event_edit(request: HttpRequest, pk: int) -> HttpResponse:
     event = _get_event_for_user(request, pk)
-    old_capacity = event.capacity
     form = EventForm(request.POST or None, request.FILES or None, user=request.user, instance=event)
     if request.method == "POST" and form.is_valid():
-        with transaction.atomic():
-            event = form.save()
-        if event.capacity is None or (old_capacity is not None and event.capacity > old_capacity):
-            promoted = event_capacity_change(event=event)
+        try:
+            promoted = event_update(event=form.save(commit=False))
+        except CapacityError as exc:
+            # A registration took a place after the form counted them (the service counts under the lock).
+            form.add_error("capacity", str(exc))
+        else:
             if promoted:
                 messages.info(request, _("%(n)d people were moved from the waiting list.") % {"n": len(promoted)})
-        messages.success(request, _("Saved."))
-        return redirect("activities:manage_event", pk=event.pk)
+            messages.success(request, _("Saved."))
+            return redirect("activities:manage_event", pk=event.pk)
     return render(request, "activities/event_form.html", {"form": form, "event": event})
 
 
@@ -138,7 +149,7 @@ def manage_event(request: HttpRequest, pk: int) -> HttpResponse:
     registrations = (
         Registration.objects.visible_to(request.user)
         .filter(event=event)
-        .select_related("user")
+        .select_related("cancelled_by")
         .prefetch_related("family")
         .order_by("status", "position", "created", "pk")
     )
@@ -155,7 +166,64 @@ def manage_event(request: HttpRequest, pk: int) -> HttpResponse:
             "status": status,
             "statuses": RegistrationStatus.choices,
             "broadcasts": list(event.broadcasts.all()[:5]),
+            # The rows offer "cancel" only while an organiser may (organiser_cancel_refusal says why not).
+            "can_cancel": event.status == EventStatus.PUBLISHED and not event.has_started,
         },
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@role_required(*DOOR_ROLES)
+def registration_cancel(request: HttpRequest, pk: int, registration_pk: int) -> HttpResponse:
+    """Cancel one person's registration for them (they phoned to say they cannot come, or were registered
+    twice): GET shows who and what follows, the POST cancels. Organisers come from the event page, desk staff
+    (who take the phone call) from the door page; each sees only the registrations of their own scope."""
+    registration = get_visible_or_404(
+        Registration.objects.select_related("event", "cancelled_by").prefetch_related("family"),
+        request.user,
+        pk=registration_pk,
+        event_id=pk,
+    )
+    event = registration.event
+    from_door = request.user.role == Role.DESK or request.POST.get("next", request.GET.get("next")) == "door"
+    back = reverse("activities:door" if from_door else "activities:manage_event", args=[pk])
+    form = RegistrationCancelForm(
+        request.POST if request.method == "POST" else None, initial={"registered": registration.created}
+    )
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                cancelled, promoted = registration_cancel_by_organiser(
+                    registration=registration, by=request.user, registered_at=form.cleaned_data["registered"]
+                )
+            except RegistrationError as exc:
+                messages.error(request, str(exc))
+                return redirect(back)
+            if not cancelled:
+                messages.info(
+                    request, _("The registration of %(name)s was already cancelled.") % {"name": registration.name}
+                )
+            else:
+                messages.success(request, _("The registration of %(name)s is cancelled.") % {"name": registration.name})
+            if promoted:
+                names = ", ".join(p.name for p in promoted)
+                messages.info(request, _("Moved up from the waiting list: %(names)s.") % {"names": names})
+            return redirect(back)
+    refusal = None
+    if registration.status != RegistrationStatus.CANCELLED:
+        refusal = organiser_cancel_refusal(registration=registration, event=event)
+    return render(
+        request,
+        "activities/registration_cancel.html",
+        {
+            "registration": registration,
+            "event": event,
+            "form": form,
+            "refusal": refusal,
+            "from_door": from_door,
+            "back": back,
+        },
+        status=400 if form.is_bound else 200,
     )
 
 
@@ -294,7 +362,14 @@ def door(request: HttpRequest, pk: int) -> HttpResponse:
     return render(
         request,
         "activities/door.html",
-        {"event": event, "search": search, "results": results, "walkin": walkin, "counts": _counts(event)},
+        {
+            "event": event,
+            "search": search,
+            "results": results,
+            "walkin": walkin,
+            "counts": _counts(event),
+            "can_cancel": event.status == EventStatus.PUBLISHED and not event.has_started,
+        },
     )
 
 

@@ -91,3 +91,21 @@ def drivers(park, n: int, prefix: str = "d"):
             for i in range(n)
         ]
     )
+
+
+def more_drivers(park, n: int, *, prefix: str, first: int):
+    """Like drivers(), with phone numbers from `first` on, so that several groups in one test do not collide."""
+    from parkportal.models import User
+
+    return User.objects.bulk_create(
+        [
+            User(
+                username=f"{prefix}{i}",
+                role=Role.DRIVER,
+                park=park,
+                phone=f"1771{first + i:07d}",
+                display_name=f"司机{i}",
+            )
+            for i in range(n)
+        ]
+    )

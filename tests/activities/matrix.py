@@ -6,7 +6,7 @@ from datetime import timedelta
 
 from django.utils import timezone
 
-from tests.matrix import Case
+from tests.matrix import Case, Foreign
 
 OFFICE_200 = {"default": 403, "anonymous": 302, "park_admin": 200, "secretary": 200}
 DOOR_200 = {**OFFICE_200, "desk": 200}
@@ -16,7 +16,7 @@ POST_ONLY = {"default": 405}
 
 
 def build(world: dict) -> None:
-    from activities.models import Event, EventKind
+    from activities.models import Event, EventKind, Registration
     from activities.services import registration_create
 
     park, tree, users = world["park"], world["tree"], world["users"]
@@ -57,6 +57,36 @@ def build(world: dict) -> None:
     world["event"] = event
     world["event_kind"] = kind
     world["registration"] = registration
+    # Another park's event and registration, and one of this park outside the secretary's subtree.
+    from parties.models import Organisation
+
+    other_park = world["other_park"]
+    foreign_org = Organisation.objects.create(park=other_park, name="别的园区党工委", tier_name="园区党工委")
+    foreign_kind = EventKind.objects.create(park=other_park, slug="clinic-foreign", name="健康义诊")
+    foreign_event = Event.objects.create(
+        park=other_park,
+        kind=foreign_kind,
+        organiser=foreign_org,
+        title="别的园区义诊",
+        venue_text="别处",
+        starts_at=start,
+        ends_at=start + timedelta(hours=3),
+        capacity=10,
+        status="published",
+    )
+    world["foreign_event"] = foreign_event
+    world["foreign_registration"] = Registration.objects.create(event=foreign_event, name="别人", phone="")
+    outside = Event.objects.create(
+        park=park,
+        kind=kind,
+        organiser=tree["b2"],
+        title="子树外的活动",
+        venue_text="别处",
+        starts_at=start,
+        ends_at=start + timedelta(hours=3),
+        status="published",
+    )
+    world["outside_registration"] = Registration.objects.create(event=outside, name="子树外", phone="")
 
 
 def grow(world: dict, n: int) -> None:
@@ -103,6 +133,10 @@ def _pk(w: dict) -> dict:
     return {"pk": w["event"].pk}
 
 
+def _registration(key: str):
+    return lambda w: {"pk": w[key].event_id, "registration_pk": w[key].pk}
+
+
 CASES = {
     # Session, user, count for the pager, the page of events, places held (1 aggregate, events with a limit),
     # the driver's registrations on the page, kinds (filter form and the rows' kind names).
@@ -122,6 +156,9 @@ CASES = {
     "activities:checkin": Case(kwargs=_code, expect=DOOR_200, budget=("desk", 5)),
     "activities:door": Case(kwargs=_pk, expect=DOOR_200, query="q=0000", budget=("desk", 7)),
     "activities:door_walkin": Case(kwargs=_pk, expect=POST_ONLY),
+    # The confirmation page of cancelling someone's registration (the POST cancels). Session, user,
+    # registration with its event and canceller, family prefetch.
+    "activities:registration_cancel": Case(kwargs=_registration("registration"), expect=DOOR_200, budget=("desk", 4)),
     # Session, user, events with places, count, kinds and organisers for the filter form.
     "activities:manage": Case(expect=DOOR_200, budget=("park_admin", 8)),
     "activities:event_create": Case(expect=OFFICE_200, budget=("park_admin", 8)),
@@ -135,4 +172,18 @@ CASES = {
     "activities:event_outcome": Case(kwargs=_pk, expect=OFFICE_200, budget=("park_admin", 7)),
     "activities:calendar": Case(expect=DOOR_200, budget=("park_admin", 4)),
     "activities:report": Case(expect=OFFICE_200, budget=("park_admin", 6)),
+}
+
+
+# Objects outside a role's scope, answering 404 (run by tests/test_url_matrix.py).
+FOREIGN = {
+    "another park's registration (cancel)": Foreign(
+        "park_admin", "activities:registration_cancel", _registration("foreign_registration")
+    ),
+    "another park's registration (cancel, desk)": Foreign(
+        "desk", "activities:registration_cancel", _registration("foreign_registration")
+    ),
+    "a registration outside the secretary's subtree (cancel)": Foreign(
+        "secretary", "activities:registration_cancel", _registration("outside_registration")
+    ),
 }
