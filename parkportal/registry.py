@@ -115,6 +115,9 @@ def _aggregate_sql(queryset: QuerySet, aggregates: dict[str, Aggregate], connect
     figures' CPU. With no GROUP BY, the aggregate covers the whole queryset, as QuerySet.aggregate() would.
     """
     query = queryset.query.chain()
+    if query.group_by is not None or query.distinct or query.is_sliced or query.combinator:
+        # Each would change what the aggregate runs over (or give more than one row): say so at once.
+        raise ValueError("Figures.aggregate() takes a plain filtered queryset (no grouping, DISTINCT, slice or union)")
     query.clear_ordering(force=True)
     query.clear_select_clause()
     query.add_annotation(JSONObject(**aggregates), "v", select=True)

@@ -115,3 +115,19 @@ def test_the_dashboard_writes_every_card_with_its_link(client, alice, tree):
         assert card.html() in html
     shown = len(re.findall(r'<(a|div) class="card( card-\w+)?"', html))
     assert shown == len(response.context["cards"]) > 5
+
+
+@pytest.mark.parametrize(
+    "queryset",
+    [
+        lambda: User.objects.values("role").annotate(n=Count("pk")),
+        lambda: User.objects.distinct(),
+        lambda: User.objects.all()[:5],
+        lambda: User.objects.filter(pk=1).union(User.objects.filter(pk=2)),
+    ],
+)
+def test_a_grouped_distinct_sliced_or_combined_queryset_is_refused(park, queryset):
+    figures = Figures(park.pk)
+    figures.aggregate(queryset(), n=Count("*"))
+    with pytest.raises(ValueError, match="plain filtered queryset"):
+        figures.fetch()
