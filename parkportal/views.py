@@ -10,7 +10,7 @@ from django.views.decorators.cache import never_cache
 
 from parkportal.middleware import unavailable_response
 from parkportal.models import Park, SmsMessage
-from parkportal.registry import dashboard_for
+from parkportal.registry import cards_html, dashboard_for
 from parkportal.roles import Role
 
 
@@ -18,9 +18,13 @@ from parkportal.roles import Role
 def home(request: HttpRequest) -> HttpResponse:
     # Every app's figures in one query, anchored on the park row the page's heading needs anyway.
     cards, park = dashboard_for(request.user)
-    return render(
-        request, "parkportal/home.html", {"cards": cards, "park": park, "is_driver": request.user.role == Role.DRIVER}
-    )
+    context = {
+        "cards": cards,
+        "cards_html": cards_html(cards),
+        "park": park,
+        "is_driver": request.user.role == Role.DRIVER,
+    }
+    return render(request, "parkportal/home.html", context)
 
 
 @never_cache

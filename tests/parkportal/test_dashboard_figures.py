@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from django.db.models import Count, Q, Sum
 
 from parkportal.models import SmsMessage, User
-from parkportal.registry import Figures, dashboard_for
+from parkportal.registry import Card, Figures, dashboard_for
 from parkportal.roles import Role
 from tests.conftest import make_user
 
@@ -76,3 +78,56 @@ def test_the_menu_lists_the_roles_pages_in_the_active_language(client, alice, db
     client.post(reverse("set_language"), {"language": "en"})
     html = client.get("/").content.decode()
     assert f'<li><a href="{reverse("parties:tree")}">Organisation tree</a></li>' in html
+
+
+# The markup the home template wrote for each card before Card.html() took it over.
+CARD_TEMPLATE = (
+    '{% if card.url %}<a class="card {% if card.tone %}card-{{ card.tone }}{% endif %}" href="{{ card.url }}">'
+    '{% else %}<div class="card {% if card.tone %}card-{{ card.tone }}{% endif %}">{% endif %}'
+    '<span class="card-title">{{ card.title }}</span><span class="card-value">{{ card.value }}</span>'
+    '{% if card.note %}<span class="card-note">{{ card.note }}</span>{% endif %}'
+    "{% if card.url %}</a>{% else %}</div>{% endif %}"
+)
+
+
+@pytest.mark.parametrize(
+    "card",
+    [
+        Card(title="覆盖率", value="87.5%", note="7 of 8", url="/org/coverage/?a=1&b=2", tone="warn"),
+        Card(title="Members", value=20000, url="/org/members/"),
+        Card(title="<b>Title</b>", value='"><script>x</script>', note="a & b <i>"),
+        Card(title="Alert", value=0, tone="alert", url="/mediation/?overdue=on"),
+    ],
+)
+def test_a_cards_markup_is_what_the_template_wrote(card):
+    from django.template import Context, Template
+    from django.test.html import parse_html
+
+    assert parse_html(card.html()) == parse_html(Template(CARD_TEMPLATE).render(Context({"card": card})))
+    assert "<script>" not in card.html() and "<b>" not in card.html()
+
+
+def test_the_dashboard_writes_every_card_with_its_link(client, alice, tree):
+    client.force_login(alice)
+    response = client.get("/", HTTP_ACCEPT_LANGUAGE="zh-hans")
+    html = response.content.decode()
+    for card in response.context["cards"]:
+        assert card.html() in html
+    shown = len(re.findall(r'<(a|div) class="card( card-\w+)?"', html))
+    assert shown == len(response.context["cards"]) > 5
+
+
+@pytest.mark.parametrize(
+    "queryset",
+    [
+        lambda: User.objects.values("role").annotate(n=Count("pk")),
+        lambda: User.objects.distinct(),
+        lambda: User.objects.all()[:5],
+        lambda: User.objects.filter(pk=1).union(User.objects.filter(pk=2)),
+    ],
+)
+def test_a_grouped_distinct_sliced_or_combined_queryset_is_refused(park, queryset):
+    figures = Figures(park.pk)
+    figures.aggregate(queryset(), n=Count("*"))
+    with pytest.raises(ValueError, match="plain filtered queryset"):
+        figures.fetch()
