@@ -20,4 +20,6 @@ if ls locale/parts/*.po >/dev/null 2>&1; then
 fi
 $PY manage.py compilemessages --ignore='.venv/*' >/dev/null
 untranslated=$(msgattrib --untranslated --no-obsolete "$ZH" | grep -c '^msgid ' || true)
-echo "zh_Hans: $((untranslated > 0 ? untranslated - 1 : 0)) untranslated strings"
+# A fuzzy entry (makemessages' guess from a similar string) is not compiled: as good as untranslated.
+fuzzy=$(msgattrib --only-fuzzy --no-obsolete "$ZH" | grep -c '^msgid ' || true)
+echo "zh_Hans: $((untranslated > 0 ? untranslated - 1 : 0)) untranslated strings, $((fuzzy > 0 ? fuzzy - 1 : 0)) fuzzy"
