@@ -1,7 +1,7 @@
 """The reminders page's lists: terms ending, branch sizes, political birthdays, inactivity.
 
 Every threshold comes from settings.PORTAL_RULES. Organisation rules run over the viewer's organisations read
-as tuples with their member counts (two queries); members' lists are two limited queries plus their counts.
+as tuples with their member counts (one query); members' lists are two limited queries plus their counts.
 
 The page shows each list's first PREVIEW rows with its count; an organisation list's full rows are on its own
 page (ORG_GROUPS, `parties:reminder_group`), a member list's in the member list, filtered. All of them on one
@@ -16,10 +16,12 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from django.conf import settings
-from django.db.models import Count, Q
+from django.db.models import Count, FilteredRelation, Q, Sum
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import get_language, gettext, ngettext
 
+from parkportal.roles import Role
 from parties.models import Member, MemberStatus, Organisation, OrganisationKind
 from parties.rules import add_months, months_before
 
@@ -114,26 +116,64 @@ def fingerprint(*parts) -> str:
     return hashlib.blake2b(repr((get_language(), parts)).encode(), digest_size=16).hexdigest()
 
 
+#: Roles whose member scoping is "members of my park" (a secretary: in my subtree, as Organisation's scoping):
+#: for them, an organisation's members in scope are exactly those counted in its MemberCount row for their park.
+#: Any other role counts with member_counts() (the GROUP BY), so its figures follow its own member scoping.
+COUNTER_ROLES = (Role.PARK_ADMIN, Role.SECRETARY)
+
+
+def uses_counters(user) -> bool:
+    return getattr(user, "role", None) in COUNTER_ROLES
+
+
+def _counted(queryset, user):
+    """`queryset` of organisations joined to their MemberCount row for the viewer's park (absent: no members)."""
+    return queryset.annotate(
+        counted=FilteredRelation("member_counts", condition=Q(member_counts__park_id=user.park_id))
+    )
+
+
 def organisations_with_counts(user):
-    """The viewer's organisations with their own members counted (floating members counted apart)."""
-    local = Q(members__is_floating=False)
+    """The viewer's organisations (model instances) with their own members counted (floating members apart).
+
+    Every member of the organisation, whatever his park and whoever views (as the join over all its members that
+    this replaces counted): the sum of the organisation's counter rows, one per park, so an index probe per
+    organisation instead of a join of every organisation with every member.
+    """
     return (
         Organisation.objects.visible_to(user)
         .annotate(
-            full_members=Count("members", filter=local & Q(members__status=MemberStatus.FULL)),
-            local_members=Count("members", filter=local),
-            floating_members=Count("members", filter=Q(members__is_floating=True)),
+            full_members=Coalesce(Sum("member_counts__full_members"), 0),
+            local_members=Coalesce(Sum("member_counts__local_members"), 0),
+            floating_members=Coalesce(Sum("member_counts__floating_members"), 0),
         )
         .order_by("path")
     )
 
 
+def counted_organisations(user, columns: tuple[str, ...]) -> list[tuple]:
+    """The viewer's organisations in tree order as tuples: `columns` + (full, local, floating) members.
+
+    One query for a park administrator or a secretary (the counters of parties.models.MemberCount, kept by
+    triggers), two for anyone else (member_counts(): the live GROUP BY over their members). The figures are the
+    same: tests/parties/test_member_counts.py compares them after every kind of write.
+    """
+    orgs = Organisation.objects.visible_to(user).order_by("path")
+    if not uses_counters(user):
+        counts = member_counts(user)
+        return [(*row, *counts.get(row[0], (0, 0, 0))) for row in orgs.values_list(*columns)]
+    rows = _counted(orgs, user).values_list(
+        *columns, "counted__full_members", "counted__local_members", "counted__floating_members"
+    )
+    # No counter row (an organisation that never had a member of this park): three NULLs, counted as 0.
+    return [row if row[-1] is not None else (*row[:-3], 0, 0, 0) for row in rows]
+
+
 def member_counts(user) -> dict[int, tuple[int, int, int]]:
     """(full, local, floating) members per organisation id, in ONE grouped query over the viewer's members.
 
-    The same figures as organisations_with_counts(), but aggregated before the join: a GROUP BY over the
-    members (≈3 ms for 20,000 members) instead of a join of every organisation with every member grouped by
-    organisation (≈17 ms). Organisations without members are absent: count them as 0.
+    The live computation the counters replace (and the tests' reference). Organisations without members are
+    absent: count them as 0.
     """
     local = Q(is_floating=False)
     rows = (
@@ -161,13 +201,9 @@ def reminders_for(user, today: date | None = None, *, members: bool = True) -> R
     later = add_months(today, long_months)
     inactive_branch_cutoff = today - timedelta(days=rules["INACTIVE_BRANCH_DAYS"])
 
-    # Queries 1-2: every organisation of the viewer (only the columns used and shown, as tuples), member counts.
+    # Query 1: every organisation of the viewer (only the columns used and shown, as tuples) with its counters.
     kinds = dict(OrganisationKind.choices)
-    counts = member_counts(user)
-    orgs = [
-        OrgRow(*row, *counts.get(row[0], (0, 0, 0)), kinds.get(row[2], row[2]))
-        for row in Organisation.objects.visible_to(user).order_by("path").values_list(*ORG_COLUMNS[:6])
-    ]
+    orgs = [OrgRow(*row, kinds.get(row[2], row[2])) for row in counted_organisations(user, ORG_COLUMNS[:6])]
     result.fingerprint = fingerprint(today, sorted(rules.items()), [o[:8] for o in orgs])
     for org in orgs:
         if org.term_end:
@@ -195,13 +231,13 @@ def reminders_for(user, today: date | None = None, *, members: bool = True) -> R
     # Only the columns the lists show (and the organisation's name for the link), as tuples.
     members = Member.objects.visible_to(user)
     columns = (*MEMBER_COLUMNS, "organisation__name")
-    # Queries 3-4: this month's political birthdays (full members admitted in an earlier year).
+    # Queries 2-3: this month's political birthdays (full members admitted in an earlier year).
     birthdays = members.filter(
         admitted__month=today.month, admitted__year__lt=today.year, status=MemberStatus.FULL
     ).order_by("admitted__day", "name", "pk")
     result.birthdays_count = birthdays.count()
     result.birthdays = [MemberRow._make(row) for row in birthdays.values_list(*columns)[:MEMBER_LIST_LIMIT]]
-    # Queries 5-6: members with no recorded activity for MEMBER_INACTIVE_ALERT_MONTHS months.
+    # Queries 4-5: members with no recorded activity for MEMBER_INACTIVE_ALERT_MONTHS months.
     result.inactive_since = months_before(today, rules["MEMBER_INACTIVE_ALERT_MONTHS"])
     inactive = members.filter(Q(last_activity__lt=result.inactive_since) | Q(last_activity__isnull=True)).order_by(
         "last_activity", "name", "pk"
