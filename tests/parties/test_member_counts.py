@@ -310,8 +310,14 @@ def test_viewers_see_the_figures_their_member_scoping_gives(request, tree, membe
     other_org = Organisation.objects.create(park=other_park, name="别的园区党委", kind="committee")
     member(tree, "别园", org=other_org)
     Member.objects.create(park=tree["root"].park, organisation=other_org, name="错园")
+    Organisation.objects.filter(pk=tree["b1"].pk).update(
+        term_end=date(2027, 3, 1), last_activity=date(2026, 1, 2), has_committee=True
+    )
     user = request.getfixturevalue(persona)
     columns = ("pk", "name", "kind")
+    assert counted_organisations(user, columns) == fallback(user, columns)
+    # The reminders' columns: dates and a boolean, as the ORM reads them (SQLite gives raw SQL text and 0/1).
+    columns = ("pk", "name", "kind", "term_end", "last_activity", "has_committee")
     assert counted_organisations(user, columns) == fallback(user, columns)
     with_counts = [(o.pk, o.full_members, o.local_members, o.floating_members) for o in organisations_with_counts(user)]
     assert with_counts == old_organisations_with_counts(user)
