@@ -147,3 +147,4 @@ def test_reminders_page_is_what_an_uncached_rendering_shows_after_each_change(cl
         cache.clear()
         assert cached == page()
     assert "改名的第一个" in cached
+    assert "{#" not in cached  # no template comment sent to the browser
