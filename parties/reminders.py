@@ -158,33 +158,44 @@ def organisations_with_counts(user):
 #: Written out because the same join through the ORM (a FilteredRelation) cost ≈ 0.7 ms of CPU to build and
 #: compile, more than reading the 400 rows. Params: the park, then those of the ids' SQL.
 COUNTED_SQL = """
-SELECT {columns}, c.full_members, c.local_members, c.floating_members
+SELECT {columns}, {counts}
 FROM parties_organisation o
 LEFT JOIN parties_membercount c ON c.organisation_id = o.id AND c.park_id = %s
 WHERE o.id IN ({ids})
 ORDER BY o.path
 """
+#: The counts, in this order; an organisation without a counter row (it never had a member of this park) has 0.
+COUNTS = ("full_members", "local_members", "floating_members")
 
 
-def counted_organisations(user, columns: tuple[str, ...]) -> list[tuple]:
+def counted_organisations(user, columns: tuple[str, ...], counts: tuple[str, ...] = COUNTS) -> list[tuple]:
     """The viewer's organisations in tree order as tuples: `columns` (Organisation attribute names, "pk" for the
-    id) + (full, local, floating) members.
+    id) + `counts` (of full_members, local_members, floating_members).
 
     One query for a park administrator or a secretary (COUNTED_SQL: the counters of parties.models.MemberCount,
     kept by triggers), two for anyone else (member_counts(): the live GROUP BY over their members). The figures
     are the same: tests/parties/test_member_counts.py compares them after every kind of write.
     """
+    if not set(counts) <= set(COUNTS):
+        raise ValueError(f"unknown counts: {counts}")
     orgs = Organisation.objects.visible_to(user)
     if not uses_counters(user):
-        counts = member_counts(user)
-        return [(*row, *counts.get(row[0], (0, 0, 0))) for row in orgs.order_by("path").values_list(*columns)]
+        by_org = member_counts(user)
+        picks = [COUNTS.index(c) for c in counts]
+        rows = orgs.order_by("path").values_list(*columns)
+        return [(*row, *(by_org.get(row[0], (0, 0, 0))[i] for i in picks)) for row in rows]
     fields = [Organisation._meta.pk if c == "pk" else Organisation._meta.get_field(c) for c in columns]
     try:
         ids_sql, params = orgs.order_by().values("pk").query.get_compiler(using=orgs.db).as_sql()
     except EmptyResultSet:  # a scope that matches nothing
         return []
-    sql = COUNTED_SQL.format(columns=", ".join(f"o.{f.column}" for f in fields), ids=ids_sql)
-    with connections[orgs.db].cursor() as cursor:
+    sql = COUNTED_SQL.format(
+        columns=", ".join(f"o.{f.column}" for f in fields),
+        counts=", ".join(f"COALESCE(c.{c}, 0)" for c in counts),
+        ids=ids_sql,
+    )
+    connection = connections[orgs.db]
+    with connection.cursor() as cursor:
         cursor.execute(sql, (user.park_id, *params))
         rows = cursor.fetchall()
     # SQLite hands raw SQL its dates as text and its booleans as integers; PostgreSQL, as the ORM reads them.
@@ -193,15 +204,15 @@ def counted_organisations(user, columns: tuple[str, ...]) -> list[tuple]:
         for i, f in enumerate(fields)
         if isinstance(f, (models.DateField, models.BooleanField))
     ]
+    if not convert or connection.vendor == "postgresql":
+        return rows
     out = []
     for row in rows:
-        if convert:
-            row = list(row)
-            for i, to in convert:
-                if row[i] is not None:
-                    row[i] = to(row[i])
-        # No counter row (an organisation that never had a member of this park): three NULLs, counted as 0.
-        out.append(tuple(row) if row[-1] is not None else (*row[:-3], 0, 0, 0))
+        row = list(row)
+        for i, to in convert:
+            if row[i] is not None:
+                row[i] = to(row[i])
+        out.append(tuple(row))
     return out
 
 

@@ -47,7 +47,7 @@ TREE_COLUMNS = ("pk", "parent_id", "depth", "name", "kind")
 
 def _tree_rows(user) -> list[tuple]:
     """The viewer's organisations in tree order as tuples of TREE_COLUMNS + (local, floating members) (1 query)."""
-    return [(*row[:-3], *row[-2:]) for row in counted_organisations(user, TREE_COLUMNS)]
+    return counted_organisations(user, TREE_COLUMNS, ("local_members", "floating_members"))
 
 
 def _tree_nodes(rows: list[tuple]) -> list[TreeNode]:
