@@ -82,15 +82,17 @@ class VisitFilter(django_filters.FilterSet):
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
-        self.filters["instructor"].queryset = Instructor.objects.visible_to(user).order_by("name")
-        self.filters["committee"].queryset = (
-            Organisation.objects.visible_to(user).filter(kind="committee").order_by("path")
-        )
         if is_instructor(user):
             # The same choices, read with the instructor's scope (one query the list needs anyway), not by two.
             scope = instructor_scope(user)
             self.filters["instructor"].extra["preset_rows"] = scope.instructors
             self.filters["committee"].extra["preset_rows"] = scope.committees
+            if not self.is_bound:
+                return  # nothing to validate: the querysets (≈ 0.5 ms to build) are not needed
+        self.filters["instructor"].queryset = Instructor.objects.visible_to(user).order_by("name")
+        self.filters["committee"].queryset = (
+            Organisation.objects.visible_to(user).filter(kind="committee").order_by("path")
+        )
 
     def filter_enterprise(self, queryset, name, value):
         value = value.strip()
