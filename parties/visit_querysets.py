@@ -13,7 +13,7 @@ from collections import namedtuple
 from datetime import date, timedelta
 
 from django.conf import settings
-from django.db.models import OuterRef, Q, Subquery, Value
+from django.db.models import OuterRef, Q, Subquery
 
 from parkportal.scoping import ScopedQuerySet
 from parties.querysets import subtree_q
@@ -59,7 +59,7 @@ class VisitQuerySet(_VisitScoped):
         of two index scans (1.6 ms). One query more, run when called; for a page's list, not for a scope that
         must stay lazy.
         """
-        if not (user.is_authenticated and user.is_active and user.role == "instructor" and user.park_id):
+        if not is_instructor(user):
             return self.visible_to(user)
         instructor_ids, enterprise_ids = instructor_scope_ids(user)
         return self.filter(
@@ -85,19 +85,75 @@ class VisitRevisionQuerySet(_VisitScoped):
     prefix = "visit__"
 
 
-def instructor_scope_ids(user) -> tuple[list[int], list[int]]:
-    """An instructor's Instructor ids, and the ids of the enterprises assigned to them (their platform
-    enterprises and those platforms' secondary enterprises), in ONE query."""
-    from parties.models import Enterprise, Instructor
+def is_instructor(user) -> bool:
+    """An active instructor of a park: the role whose scope the SQL below writes out (else: visible_to)."""
+    return bool(user.is_authenticated and user.is_active and user.role == "instructor" and user.park_id)
 
-    mine = Instructor.objects.filter(user=user).order_by()
-    # The enterprises' own scoping (EnterpriseQuerySet.scope_instructor), so the rule is written once.
-    assigned = Enterprise.objects.visible_to(user).order_by().annotate(source=Value("e")).values_list("source", "pk")
-    instructor_ids: list[int] = []
-    enterprise_ids: list[int] = []
-    for source, pk in mine.annotate(source=Value("i")).values_list("source", "pk").union(assigned, all=True):
-        (instructor_ids if source == "i" else enterprise_ids).append(pk)
-    return instructor_ids, enterprise_ids
+
+# The instructor's scope as SQL, for the instructor's two phone pages (my enterprises, the visits list), where
+# building and compiling the scoped querysets was the largest part of the page's Python time (≈ 2 ms). Each is
+# the querysets' rule written out: tests/parties/test_visit_sql.py compares them with visible_to() for every
+# persona and for data that crosses parks. A change of a scope_instructor method must change them too.
+#: "My" instructor ids (InstructorQuerySet.scope_instructor). Param: the user's id.
+_MINE = "SELECT i.id FROM parties_instructor i WHERE i.user_id = %s"
+#: The enterprises of an instructor (EnterpriseQuerySet.scope_instructor: theirs, and their platforms'
+#: secondary enterprises), as a condition on `e`. Params: user id, user id, park id.
+INSTRUCTOR_ENTERPRISES_WHERE = (
+    f"(e.instructor_id IN ({_MINE}) OR e.platform_id IN "
+    f"(SELECT p.id FROM parties_enterprise p WHERE p.instructor_id IN ({_MINE}))) AND e.park_id = %s"
+)
+#: One query for the visits list: the instructor's own Instructor rows (the filter's choices), the enterprises
+#: above (the list's scope) and the committees among the organisations of those enterprises
+#: (OrganisationQuerySet.scope_instructor: an organisation of the park with an enterprise assigned to them or to a
+#: platform of theirs, in any park), each group in its queryset's order.
+INSTRUCTOR_SCOPE_SQL = f"""
+SELECT 'i', i.id, i.name, i.name FROM parties_instructor i WHERE i.user_id = %s
+UNION ALL
+SELECT 'e', e.id, NULL, NULL FROM parties_enterprise e WHERE {INSTRUCTOR_ENTERPRISES_WHERE}
+UNION ALL
+SELECT 'o', o.id, o.name, o.path FROM parties_organisation o
+WHERE o.park_id = %s AND o.kind = 'committee' AND o.id IN (
+    SELECT e.organisation_id FROM parties_enterprise e
+    WHERE e.instructor_id IN ({_MINE})
+       OR e.platform_id IN (SELECT p.id FROM parties_enterprise p WHERE p.instructor_id IN ({_MINE}))
+)
+ORDER BY 1, 4
+"""
+
+InstructorScope = namedtuple("InstructorScope", "instructor_ids enterprise_ids instructors committees")
+
+
+def instructor_scope(user) -> InstructorScope:
+    """An instructor's Instructor ids, the ids of the enterprises assigned to them (their platform enterprises and
+    those platforms' secondary enterprises), and the visits filter's choices ((pk, name) of their instructors, by
+    name; of the committees they see, by path), in ONE query (INSTRUCTOR_SCOPE_SQL). Kept on the user object:
+    the request's list and its filter share it. Only for `is_instructor(user)`."""
+    cached = getattr(user, "_instructor_scope", None)
+    if cached is not None:
+        return cached
+    from django.db import connections, router
+
+    from parties.models import Enterprise
+
+    uid, park = user.pk, user.park_id
+    instructors, enterprise_ids, committees = [], [], []
+    with connections[router.db_for_read(Enterprise)].cursor() as cursor:
+        cursor.execute(INSTRUCTOR_SCOPE_SQL, [uid, uid, uid, park, park, uid, uid])
+        for source, pk, name, _order in cursor.fetchall():
+            if source == "e":
+                enterprise_ids.append(pk)
+            elif source == "i":
+                instructors.append((pk, name))
+            else:
+                committees.append((pk, name))
+    user._instructor_scope = InstructorScope([pk for pk, _ in instructors], enterprise_ids, instructors, committees)
+    return user._instructor_scope
+
+
+def instructor_scope_ids(user) -> tuple[list[int], list[int]]:
+    """An instructor's Instructor ids, and the ids of the enterprises assigned to them."""
+    scope = instructor_scope(user)
+    return scope.instructor_ids, scope.enterprise_ids
 
 
 def interval_days() -> int:
@@ -108,24 +164,53 @@ def interval_days() -> int:
 EnterpriseRow = namedtuple("EnterpriseRow", "pk name kind platform_id last_visit days_since overdue")
 
 
-def my_enterprises(user, today: date):
-    """The instructor's enterprises with the date of their last visit, in ONE query.
+#: "My enterprises": each enterprise of the instructor with the date of its last visit (an index probe on
+#: (enterprise, date) per enterprise), by name. Params: as INSTRUCTOR_ENTERPRISES_WHERE.
+MY_ENTERPRISES_SQL = f"""
+SELECT e.id, e.name, e.kind, e.platform_id,
+       (SELECT v.date FROM parties_visit v WHERE v.enterprise_id = e.id ORDER BY v.date DESC LIMIT 1)
+FROM parties_enterprise e
+WHERE {INSTRUCTOR_ENTERPRISES_WHERE}
+ORDER BY e.name
+"""
 
-    Each platform enterprise is followed by its secondary enterprises. Rows (EnterpriseRow tuples, no model
-    instances) carry `last_visit` (one index probe per enterprise), `days_since` and `overdue` (platform
-    enterprises only: never visited, or last visited more than VISIT_INTERVAL_DAYS ago).
-    """
+
+def as_date(value):
+    """A date as the database gave it: a date (PostgreSQL) or its ISO text (SQLite, for raw SQL)."""
+    return date.fromisoformat(value) if isinstance(value, str) else value
+
+
+def my_enterprise_values(user) -> list[tuple]:
+    """(pk, name, kind, platform_id, last visit) of the instructor's enterprises, by name, in ONE query: the
+    SQL above for an instructor; for anyone else (who has no enterprises of their own) their visible ones."""
     from parties.models import Enterprise, Visit
 
+    if is_instructor(user):
+        from django.db import connections, router
+
+        with connections[router.db_for_read(Enterprise)].cursor() as cursor:
+            cursor.execute(MY_ENTERPRISES_SQL, [user.pk, user.pk, user.park_id])
+            return [(pk, name, kind, platform, as_date(last)) for pk, name, kind, platform, last in cursor.fetchall()]
+
     last = Visit.objects.filter(enterprise=OuterRef("pk")).order_by("-date").values("date")[:1]
-    limit = interval_days()
-    rows = []
-    for pk, name, kind, platform_id, last_visit in (
+    return list(
         Enterprise.objects.visible_to(user)
         .annotate(last_visit=Subquery(last))
         .order_by("name")
         .values_list("pk", "name", "kind", "platform_id", "last_visit")
-    ):
+    )
+
+
+def my_enterprises(user, today: date):
+    """The instructor's enterprises with the date of their last visit, in ONE query.
+
+    Each platform enterprise is followed by its secondary enterprises. Rows (EnterpriseRow tuples, no model
+    instances) carry `last_visit`, `days_since` and `overdue` (platform enterprises only: never visited, or last
+    visited more than VISIT_INTERVAL_DAYS ago).
+    """
+    limit = interval_days()
+    rows = []
+    for pk, name, kind, platform_id, last_visit in my_enterprise_values(user):
         days_since = (today - last_visit).days if last_visit else None
         overdue = kind == "platform" and (days_since is None or days_since > limit)
         rows.append(EnterpriseRow(pk, name, kind, platform_id, last_visit, days_since, overdue))

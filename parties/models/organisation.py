@@ -338,6 +338,42 @@ class Member(models.Model):
         return not self.is_floating and self.status == MemberStatus.FULL
 
 
+class MemberCount(models.Model):
+    """Members counted per (organisation, member's park): full, local (not floating) and floating members.
+
+    Kept by database triggers on the members table (migration parties 0008), so every writer keeps it in step:
+    services, imports, the admin, QuerySet.update(), bulk_create, deletes. Python never writes it.
+
+    A table of its own rather than columns on Organisation:
+    - Organisation.save() writes every column: an organisation loaded before a member changed and saved after
+      (the admin, a rename) would write its stale counts back. Nothing saves this table's rows from Python.
+    - A member's write locks only this small row, not the organisation's, which the admin and the
+      organisation's own workflows update; and it does not rewrite the organisation's wide row each time.
+    - Keyed by the member's park as well as the organisation, it holds exactly what a park administrator or a
+      secretary counts (their scoping keeps members of their park: `parties.reminders.counted_organisations`),
+      even for a member whose park is not his organisation's, which nothing in the database forbids.
+    """
+
+    # No index of their own: the unique constraint's (organisation, park) serves the reads, and the table is tiny.
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.CASCADE, related_name="member_counts", db_index=False
+    )
+    park = models.ForeignKey(Park, on_delete=models.CASCADE, related_name="+", db_index=False)
+    full_members = models.PositiveIntegerField(default=0)
+    local_members = models.PositiveIntegerField(default=0)
+    floating_members = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["organisation", "park"], name="membercount_unique_org_park"),
+        ]
+
+    def __str__(self) -> str:
+        return (
+            f"{self.organisation_id}@{self.park_id}: {self.full_members}/{self.local_members}/{self.floating_members}"
+        )
+
+
 class VanguardPost(models.Model):
     """党员先锋岗 / 党员责任区 / 党员先锋车: a post, zone or vehicle one member answers for."""
 

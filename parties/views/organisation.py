@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from parkportal.excel import xlsx_response
 from parkportal.scoping import OFFICE_ROLES, get_visible_or_404, role_required
 from parties.models import Enterprise, Member, MemberStatus, Organisation, OrganisationKind, VanguardPost
-from parties.reminders import fingerprint, member_counts, organisations_with_counts
+from parties.reminders import counted_organisations, fingerprint, organisations_with_counts
 from parties.rules import add_months
 
 DETAIL_LIMIT = 50
@@ -46,12 +46,8 @@ TREE_COLUMNS = ("pk", "parent_id", "depth", "name", "kind")
 
 
 def _tree_rows(user) -> list[tuple]:
-    """The viewer's organisations in tree order as tuples of TREE_COLUMNS + (local, floating members) (2 queries)."""
-    counts = member_counts(user)
-    return [
-        (*row, *counts.get(row[0], (0, 0, 0))[1:])
-        for row in Organisation.objects.visible_to(user).order_by("path").values_list(*TREE_COLUMNS)
-    ]
+    """The viewer's organisations in tree order as tuples of TREE_COLUMNS + (local, floating members) (1 query)."""
+    return counted_organisations(user, TREE_COLUMNS, ("local_members", "floating_members"))
 
 
 def _tree_nodes(rows: list[tuple]) -> list[TreeNode]:
@@ -80,7 +76,7 @@ def _tree_nodes(rows: list[tuple]) -> list[TreeNode]:
 
 @role_required(*OFFICE_ROLES)
 def tree(request: HttpRequest) -> HttpResponse:
-    # Queries: session, user, (a secretary's root path), member counts, organisations. The rendered list
+    # Queries: session, user, (a secretary's root path), organisations with their member counters. The rendered list
     # is cached under a fingerprint of those rows; the nodes are built only when the fragment is not cached.
     rows = _tree_rows(request.user)
     context = {"nodes": SimpleLazyObject(lambda: _tree_nodes(rows)), "fingerprint": fingerprint(rows)}

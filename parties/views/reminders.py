@@ -14,7 +14,7 @@ SECTIONS = ("terms", "size", "activity")
 
 @role_required(*OFFICE_ROLES)
 def reminders(request: HttpRequest) -> HttpResponse:
-    # Queries: organisations, member counts grouped by organisation, birthdays count + first rows,
+    # Queries: organisations with their member counters, birthdays count + first rows,
     # inactive members count + first rows. Each list shows its first PREVIEW rows and links to the rest.
     r = reminders_for(request.user)
     groups = org_groups(r, url_prefix=reverse("parties:reminders"))

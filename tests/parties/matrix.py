@@ -36,8 +36,8 @@ def grow(world: dict, n: int) -> None:
 
 
 CASES = {
-    # session, user, member counts grouped by organisation, organisations
-    "parties:tree": Case(expect=OFFICE, budget=("park_admin", 4)),
+    # session, user, organisations with their member counters
+    "parties:tree": Case(expect=OFFICE, budget=("park_admin", 3)),
     "parties:organisation_export": Case(expect=OFFICE, budget=("park_admin", 3)),  # session, user, rows
     "parties:organisation": Case(
         kwargs=lambda w: {"pk": w["parties_org"].pk},
@@ -55,12 +55,11 @@ CASES = {
     # missing count + page
     "parties:coverage": Case(expect=OFFICE, budget=("park_admin", 7)),
     "parties:coverage_export": Case(expect=OFFICE, budget=("park_admin", 3)),
-    # session, user, organisations, member counts grouped by organisation, birthdays count + rows,
-    # inactive count + rows
-    "parties:reminders": Case(expect=OFFICE, budget=("park_admin", 8)),
-    # session, user, organisations, member counts grouped by organisation
+    # session, user, organisations with their member counters, birthdays count + rows, inactive count + rows
+    "parties:reminders": Case(expect=OFFICE, budget=("park_admin", 7)),
+    # session, user, organisations with their member counters
     "parties:reminder_group": Case(
-        expect=OFFICE, kwargs=lambda w: {"group": "terms_overdue"}, budget=("park_admin", 4)
+        expect=OFFICE, kwargs=lambda w: {"group": "terms_overdue"}, budget=("park_admin", 3)
     ),
     "parties:import_members": Case(expect=OFFICE, budget=("park_admin", 2)),
     "parties:import_members_template": Case(expect=OFFICE, budget=("park_admin", 2)),

@@ -12,7 +12,15 @@ from parkportal.models import User
 pytestmark = pytest.mark.django_db
 
 
-@pytest.mark.parametrize("model", list(apps.get_app_config("parties").get_models()), ids=lambda m: m.__name__)
+#: Derived tables that nobody edits: kept by database triggers (parties.models.MemberCount), not in the back office.
+DERIVED = {"MemberCount"}
+
+
+@pytest.mark.parametrize(
+    "model",
+    [m for m in apps.get_app_config("parties").get_models() if m.__name__ not in DERIVED],
+    ids=lambda m: m.__name__,
+)
 def test_every_model_is_registered_with_search_and_filters(client, tree, model):
     model_admin = admin.site._registry.get(model)
     assert model_admin is not None, f"{model.__name__} is missing from the admin"

@@ -7,6 +7,7 @@ another language's fragment.
 
 from __future__ import annotations
 
+import re
 from datetime import date, timedelta
 
 import pytest
@@ -108,3 +109,42 @@ def test_reminders_member_lists_follow_changes_made_without_signals(client, alic
     html = _reminders(client)
     assert "老党员乙" in html  # now a political birthday this month, and no longer inactive
     assert html.count("老党员乙") == 1
+
+
+def test_reminders_page_is_what_an_uncached_rendering_shows_after_each_change(client, alice, tree, grow_tree, settings):
+    """The organisation lists' key holds each list's size and first rows: whatever changes, the cached page is
+    the page rendered afresh (lists longer than the preview, changes inside and outside the rows shown)."""
+    from django.core.cache import cache
+
+    grow_tree(30)  # 30 branches under 社区一: too small, inactive; lists longer than the 10 rows shown
+    client.force_login(alice)
+    park = tree["root"].park
+    branches = list(Organisation.objects.filter(name__startswith="x支部").order_by("path"))
+    changes = [
+        lambda: None,
+        lambda: Organisation.objects.filter(pk=branches[0].pk).update(name="改名的第一个"),
+        lambda: Organisation.objects.filter(pk=branches[-1].pk).update(name="改名的最后一个"),
+        lambda: Member.objects.bulk_create(
+            Member(park=park, organisation=branches[1], name=f"新{i}", status=MemberStatus.FULL) for i in range(8)
+        ),
+        # Only a count changes: the last branch leaves "too small", whose first rows stay the same.
+        lambda: Member.objects.bulk_create(
+            Member(park=park, organisation=branches[-1], name=f"末{i}", status=MemberStatus.FULL) for i in range(4)
+        ),
+        lambda: Organisation.objects.filter(pk=branches[2].pk).update(last_activity=timezone.localdate()),
+        lambda: Organisation.objects.filter(pk=branches[3].pk).update(term_end=timezone.localdate() - timedelta(1)),
+        lambda: Member.objects.filter(organisation=branches[1]).update(is_floating=True, home_organisation="某地"),
+        lambda: setattr(settings, "PORTAL_RULES", {**settings.PORTAL_RULES, "BRANCH_MIN_FULL_MEMBERS": 9}),
+    ]
+
+    def page() -> str:
+        return re.sub(r'name="csrfmiddlewaretoken" value="[^"]+"', "", _reminders(client))
+
+    for change in changes:
+        change()
+        page()
+        cached = page()
+        cache.clear()
+        assert cached == page()
+    assert "改名的第一个" in cached
+    assert "{#" not in cached  # no template comment sent to the browser

@@ -268,3 +268,45 @@ def test_my_enterprises_items_escape_names_and_say_never_visited(client, ian, tr
     assert f'<a href="/org/visits/?enterprise_id={tenant.pk}">Past visits</a>' in html
     html = client.get(reverse("parties:my_enterprises")).content.decode()
     assert "（1 天前）" in html
+
+
+# The filter's fields as list.html rendered them before they were memoised (parties.views.visits._filter_fields_html).
+OLD_FILTER_FIELDS = """{% for field in filter.form.visible_fields %}
+        {% if field.name == "open_problems" %}
+        <div class="field"><label class="inline">{{ field }} {{ field.label }}</label>{{ field.errors }}</div>
+        {% else %}{% include "parties/visits/_field.html" %}{% endif %}
+      {% endfor %}
+      {% for field in filter.form.hidden_fields %}{{ field }}{% endfor %}"""
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("params", [{}, {"kind": "policy", "enterprise": "<b>"}, {"date_from": "bad"}, {"page": "2"}])
+def test_the_memoised_filter_fields_are_the_old_template_loop(client, alice, sam, ian, tree, log, params):
+    from django.template import engines
+
+    old = engines["django"].from_string(OLD_FILTER_FIELDS)
+    for user in (alice, sam, ian):
+        client.force_login(user)
+        for _ in range(2):  # rendered, then from the memo
+            response = client.get(reverse("parties:visit_list"), params, **EN)
+            expected = old.render({"filter": response.context["filter"]})
+            assert response.context["filter_fields"] == expected
+            assert expected in response.content.decode()
+
+
+@pytest.mark.django_db
+def test_the_memoised_filter_fields_follow_their_choices(client, alice, tree, log):
+    """The memo's key holds the choices: a renamed instructor or a new committee shows at once."""
+    from parties.models import Organisation
+
+    client.force_login(alice)
+    url = reverse("parties:visit_list")
+    assert "指导员一" in client.get(url).context["filter_fields"]
+    tree["ins1"].name = "改名的指导员"
+    tree["ins1"].save()
+    fields = client.get(url).context["filter_fields"]
+    assert "改名的指导员" in fields and "指导员一" not in fields
+    Organisation.objects.create(park=tree["root"].park, parent=tree["root"], name="新综合党委", kind="committee")
+    assert "新综合党委" in client.get(url).context["filter_fields"]
+    with translation.override("en"):
+        assert "All kinds" in client.get(url, **EN).context["filter_fields"]

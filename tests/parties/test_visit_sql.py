@@ -1,0 +1,200 @@
+"""The instructor's pages read with SQL written out (parties.visit_querysets, parties.views.visits): the same rows
+as the scoped querysets and the ORM page they replace, for every persona, on PostgreSQL and SQLite."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from parties.models import (
+    Enterprise,
+    EnterpriseKind,
+    Instructor,
+    Organisation,
+    Visit,
+    VisitKind,
+    VisitProblem,
+)
+from parties.views.visits import LIST_ORDER, _page, _page_orm
+from parties.visit_filters import VisitFilter
+from parties.visit_querysets import instructor_scope, is_instructor, my_enterprise_values
+from tests.conftest import make_user
+from tests.parties.visit_matrix import link_instructor, make_visit
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def media(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+
+
+@pytest.fixture
+def crossing(park, other_park, tree, ian, sam):
+    """Enterprises and organisations that test each branch of the instructor's scope, some across parks."""
+    e1 = tree["e1"]  # ian's platform (ins1), organisation b1
+    tenant = Enterprise.objects.create(park=park, name="入驻甲", kind=EnterpriseKind.SECONDARY, platform=e1)
+    # A secondary enterprise of his platform, with its own instructor (ins2): his through the platform, and ivy's.
+    both = Enterprise.objects.create(
+        park=park, name="入驻乙", kind=EnterpriseKind.SECONDARY, platform=e1, instructor=tree["ins2"]
+    )
+    # A secondary of someone else's platform, assigned to ian himself.
+    own = Enterprise.objects.create(
+        park=park, name="入驻丙", kind=EnterpriseKind.SECONDARY, platform=tree["e2"], instructor=tree["ins1"]
+    )
+    # Committees: one whose enterprise is ian's, one reached only through his platform's tenant, one in the
+    # other park (not his), and one in his park whose enterprise is in the other park but assigned to him.
+    committee = Organisation.objects.create(park=park, parent=tree["root"], name="委员会甲", kind="committee")
+    via_tenant = Organisation.objects.create(park=park, parent=tree["root"], name="委员会乙", kind="committee")
+    far = Organisation.objects.create(park=other_park, name="别园委员会", kind="committee")
+    cross = Organisation.objects.create(park=park, parent=tree["g1"], name="委员会丙", kind="committee")
+    Enterprise.objects.filter(pk=own.pk).update(organisation=committee)
+    Enterprise.objects.filter(pk=tenant.pk).update(organisation=via_tenant)
+    Enterprise.objects.create(
+        park=other_park, name="别园企业", kind=EnterpriseKind.PLATFORM, instructor=tree["ins1"], organisation=far
+    )
+    Enterprise.objects.create(
+        park=other_park, name="别园企业二", kind=EnterpriseKind.PLATFORM, instructor=tree["ins1"], organisation=cross
+    )
+    ivy = make_user("ivy", "instructor", park)
+    link_instructor(ivy, tree["ins2"])
+    unlinked = make_user("unlinked", "instructor", park)
+    retired = make_user("retired", "instructor", park, is_active=False)
+    Instructor.objects.create(park=park, name="退休", user=retired)
+    return {"ivy": ivy, "unlinked": unlinked, "retired": retired, "tenant": tenant, "both": both, "own": own}
+
+
+def personas(request, crossing):
+    names = ("alice", "sam", "ian", "olga", "nobody")
+    return [request.getfixturevalue(n) for n in names] + [crossing["ivy"], crossing["unlinked"], crossing["retired"]]
+
+
+def test_the_instructor_scope_is_the_querysets_scope(request, crossing, ian):
+    checked = 0
+    for user in personas(request, crossing):
+        if not is_instructor(user):
+            continue
+        user = type(user).objects.get(pk=user.pk)  # nothing cached on the object
+        scope = instructor_scope(user)
+        instructors = list(Instructor.objects.visible_to(user).order_by("name").values_list("pk", "name"))
+        assert scope.instructors == instructors, user.username
+        assert scope.instructor_ids == [pk for pk, _ in instructors]
+        assert sorted(scope.enterprise_ids) == sorted(Enterprise.objects.visible_to(user).values_list("pk", flat=True))
+        committees = Organisation.objects.visible_to(user).filter(kind="committee").order_by("path")
+        assert scope.committees == list(committees.values_list("pk", "name")), user.username
+        checked += 1
+    assert checked == 3  # ian, ivy, unlinked
+    scope = instructor_scope(type(ian).objects.get(pk=ian.pk))
+    assert {"委员会甲", "委员会乙", "委员会丙"} == {name for _, name in scope.committees}
+    assert crossing["both"].pk in scope.enterprise_ids and crossing["own"].pk in scope.enterprise_ids
+
+
+def test_my_enterprise_values_are_the_orm_rows(request, crossing, ian, tree):
+    from django.db.models import OuterRef, Subquery
+
+    make_visit(ian, tree["e1"], days_ago=3)
+    make_visit(ian, tree["e1"], days_ago=40)
+    make_visit(ian, crossing["tenant"], days_ago=1)
+    for user in personas(request, crossing):
+        last = Visit.objects.filter(enterprise=OuterRef("pk")).order_by("-date").values("date")[:1]
+        expected = list(
+            Enterprise.objects.visible_to(user)
+            .annotate(last_visit=Subquery(last))
+            .order_by("name")
+            .values_list("pk", "name", "kind", "platform_id", "last_visit")
+        )
+        rows = my_enterprise_values(user)
+        assert rows == expected, user.username
+        assert all(isinstance(r[4], date) for r in rows if r[4] is not None)
+    assert my_enterprise_values(ian)[0][4] is None or isinstance(my_enterprise_values(ian)[0][4], date)
+
+
+@pytest.fixture
+def many_visits(ian, crossing, tree, park):
+    """73 visits of three instructors at five enterprises, with problems (open and solved) on some."""
+    visits = [make_visit(ian, tree["e1"], problems=[{"description": "问题", "state": "open"}], photos=1)]
+    make_visit(crossing["ivy"], tree["e2"], problems=[{"description": "已解决", "state": "solved"}])
+    make_visit(crossing["ivy"], crossing["both"], days_ago=2)
+    instructors = [tree["ins1"], tree["ins2"]]
+    enterprises = [tree["e1"], tree["e2"], crossing["tenant"], crossing["both"], crossing["own"]]
+    kinds = [k for k, _ in VisitKind.choices]
+    today = timezone.localdate()
+    Visit.objects.bulk_create(
+        Visit(
+            park=park,
+            enterprise=enterprises[i % 5],
+            instructor=instructors[i % 2],
+            author=ian,
+            date=today - timedelta(days=i % 17),  # many visits share a date: the pk orders them
+            kind=kinds[i % len(kinds)],
+            people_met="王经理",
+            summary="记录",
+        )
+        for i in range(70)
+    )
+    for visit in Visit.objects.order_by("pk")[::7]:
+        VisitProblem.objects.create(visit=visit, description="新问题", state="in_hand", opened_on=visit.date)
+    return visits
+
+
+PARAMS = [
+    {},
+    {"page": "2"},
+    {"page": "3"},
+    {"page": "999"},
+    {"page": "0"},
+    {"page": "-1"},
+    {"page": "abc"},
+    {"kind": "policy"},
+    {"enterprise": "入驻"},
+    {"open_problems": "on"},
+    {"date_from": "2000-01-01", "date_to": "2099-01-01", "page": "2"},
+    {"enterprise": "没有这个"},
+    {"enterprise": "没有这个", "page": "3"},
+]
+
+
+@pytest.mark.parametrize("params", PARAMS, ids=lambda p: "&".join(f"{k}={v}" for k, v in p.items()) or "none")
+def test_the_page_is_the_orm_page(request, crossing, many_visits, tree, params):
+    committee_params = {"committee": str(tree["g1"].pk)}
+    for user in personas(request, crossing):
+        for extra in ({}, committee_params, {"instructor": str(tree["ins2"].pk)}):
+            query = {**params, **extra}
+            filterset = VisitFilter(query, queryset=Visit.objects.for_list(user), user=user)
+            visits = filterset.qs.order_by(*LIST_ORDER)
+            new, old = _page(visits, query.get("page")), _page_orm(visits, query.get("page"))
+            assert (new.number, new.paginator.count, new.paginator.num_pages) == (
+                old.number,
+                old.paginator.count,
+                old.paginator.num_pages,
+            ), (user.username, query)
+            assert new.object_list == old.object_list, (user.username, query)
+    admin = request.getfixturevalue("alice")
+    assert _page(VisitFilter({}, queryset=Visit.objects.for_list(admin), user=admin).qs.order_by(*LIST_ORDER), "2")
+
+
+def test_a_list_the_sql_does_not_cover_takes_the_orm_page(alice, many_visits):
+    visits = Visit.objects.visible_to(alice).order_by("date")
+    assert _page(visits, 1).object_list == _page_orm(visits, 1).object_list
+
+
+def test_the_instructors_list_runs_four_queries_and_shows_his_choices(client, ian, crossing, many_visits, tree):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client.force_login(ian)
+    url = reverse("parties:visit_list")
+    client.get(url)
+    with CaptureQueriesContext(connection) as ctx:
+        response = client.get(url)
+    # session, user, his scope with the filter's choices, count, the page's rows
+    assert len(ctx.captured_queries) == 5, [q["sql"] for q in ctx.captured_queries]
+    html = response.content.decode()
+    assert f'<option value="{tree["ins1"].pk}">指导员一</option>' in html
+    assert "委员会甲" in html and "别园委员会" not in html
+    # A chosen committee and instructor are validated by their querysets, as before.
+    response = client.get(url, {"committee": str(tree["root"].pk), "instructor": str(tree["ins2"].pk)})
+    assert set(response.context["filter"].errors) == {"committee", "instructor"}
