@@ -254,8 +254,11 @@ def desk_checkin(
     (checkin, created, new_driver).
     """
     # Serialise the desk's check-ins of one site on the site's row: a double-submitted form for a new
-    # driver must not create him twice (the second finds the first by phone or plate).
-    Site.objects.select_for_update().filter(pk=site.pk).first()
+    # driver must not create him twice (the second finds the first by phone or plate). FOR NO KEY UPDATE, not
+    # FOR UPDATE: every check-in's foreign key to the site takes FOR KEY SHARE on this row at its COMMIT, and
+    # FOR UPDATE would block it. A driver's poster tap (holding his profile, waiting at COMMIT for the site)
+    # and the desk checking him in (holding the site, waiting for his profile) then deadlocked.
+    Site.objects.select_for_update(no_key=True).filter(pk=site.pk).first()
     user = None
     if phone:
         user = User.objects.filter(phone=phone).first()
