@@ -216,3 +216,32 @@ def test_site_page_greets_the_driver_by_his_own_profile_name(client, dan, dave, 
     assert "&lt;b&gt;秦&amp;师傅&lt;/b&gt;" in html and "<b>秦" not in html
     assert DriverProfile.objects.get(user=dave).name not in html
     assert 'id="checkin-button"' in html
+
+
+def test_the_poster_checkin_answers_as_before(client, dan, dave, home, monkeypatch):
+    """The view with the site looked up inside the service answers as round 3's (the site by its own query, then
+    checkin_create): the same redirect and the same message, for a new check-in and for a repeat."""
+    from drivers_home import services
+    from drivers_home.models import Site
+    from drivers_home.views import driver as views
+
+    def old_service(*, driver, token, now=None):
+        return checkin_create(driver=driver, site=Site.objects.get(token=token, active=True), now=now)
+
+    def answers(driver):
+        client.force_login(driver)
+        out = []
+        for _tap in range(2):
+            response = client.post(f"/home/s/{home.token}/checkin/", HTTP_ACCEPT_LANGUAGE="en")
+            pk = CheckIn.objects.get(driver=driver).pk
+            assert response.status_code == 302 and response["Location"] == f"/home/checkin/{pk}/"
+            page = client.get(response["Location"], HTTP_ACCEPT_LANGUAGE="en").content.decode()
+            out.append([m for m in ("You are checked in. Welcome!", "You are already checked in here.") if m in page])
+        return out
+
+    new = answers(dan)
+    with monkeypatch.context() as patched:
+        patched.setattr(views.services, "checkin_create_by_token", old_service)
+        old = answers(dave)
+    assert services.checkin_create_by_token is not old_service
+    assert new == old == [["You are checked in. Welcome!"], ["You are already checked in here."]]
