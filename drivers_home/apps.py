@@ -27,6 +27,20 @@ def _site_saved(sender, instance, raw=False, **kwargs) -> None:
         driver_year_epoch_raise(park_ids=[old_park, instance.park_id])
 
 
+def _checkin_changed(sender, instance, raw=False, **kwargs) -> None:
+    # Check-ins are made by checkin_create and never changed or deleted by the portal; the admin can. Today's
+    # figures on the traffic page are cached under the epoch and the count of today's summary rows, which such
+    # a change does not touch: raise the epoch of the park(s) concerned. Same transaction as the change.
+    if raw or instance.pk is None:
+        return
+    from drivers_home.models import Site
+    from drivers_home.services import driver_year_epoch_raise
+
+    old_site = type(instance).objects.filter(pk=instance.pk).values_list("site_id", flat=True).first()
+    site_ids = {instance.site_id} | ({old_site} if old_site is not None else set())
+    driver_year_epoch_raise(park_ids=list(Site.objects.filter(pk__in=site_ids).values_list("park_id", flat=True)))
+
+
 class DriversHomeConfig(AppConfig):
     name = "drivers_home"
     verbose_name = _("Drivers' home")
@@ -36,3 +50,5 @@ class DriversHomeConfig(AppConfig):
 
         pre_delete.connect(_user_deleted, sender=settings.AUTH_USER_MODEL, dispatch_uid="drivers_home_user_deleted")
         pre_save.connect(_site_saved, sender="drivers_home.Site", dispatch_uid="drivers_home_site_saved")
+        pre_save.connect(_checkin_changed, sender="drivers_home.CheckIn", dispatch_uid="drivers_home_checkin_saved")
+        pre_delete.connect(_checkin_changed, sender="drivers_home.CheckIn", dispatch_uid="drivers_home_checkin_deleted")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import secrets
 from collections.abc import Iterable
 from datetime import datetime
@@ -31,14 +32,14 @@ from parkportal.roles import Role
 
 
 # --- The daily summary ---------------------------------------------------------------------------------------
-def _stat_rows(checkin_time: datetime, site_id: int, profile: DriverProfile | None) -> list[tuple]:
+def _stat_rows(checkin_time: datetime, site_id: int, province: str, vehicle_type: str) -> list[tuple]:
     local = timezone.localtime(checkin_time)
     day = local.date()
-    rows = [(site_id, day, DailyStat.Kind.HOUR, str(local.hour))]
-    if profile is not None:
-        rows.append((site_id, day, DailyStat.Kind.PROVINCE, profile.province or "?"))
-        rows.append((site_id, day, DailyStat.Kind.VEHICLE, profile.vehicle_type or "?"))
-    return rows
+    return [
+        (site_id, day, DailyStat.Kind.HOUR, str(local.hour)),
+        (site_id, day, DailyStat.Kind.PROVINCE, province or "?"),
+        (site_id, day, DailyStat.Kind.VEHICLE, vehicle_type or "?"),
+    ]
 
 
 def stats_add(rows: Iterable[tuple], delta: int = 1) -> None:
@@ -99,17 +100,70 @@ def checkin_create(*, driver: User, site: Site, via: str = CheckIn.Via.SELF, now
     would count once. The lock gives an exact sliding window ("within 2 hours of the last check-in"),
     correct at every boundary, and the window stays a setting instead of being frozen into a migration.
     """
+    profile = _profile_locked(driver)
+    return _checkin_locked(
+        driver=driver, site=site, via=via, now=now, province=profile.province, vehicle_type=profile.vehicle_type
+    )
+
+
+def _profile_locked(driver: User) -> DriverProfile:
     profile = DriverProfile.objects.select_for_update().filter(user=driver).first()
     if profile is None:
         raise ValidationError(_("Complete your driver profile before checking in."))
+    return profile
+
+
+@transaction.atomic
+def checkin_create_by_token(*, driver: User, token: str, now: datetime | None = None):
+    """The poster's one-tap check-in (the driver's own, `via` self): `checkin_create` for the active site
+    whose poster carries `token`. Returns (checkin, created); raises Site.DoesNotExist when no active site
+    has the token, ValidationError when the driver has no profile.
+
+    On PostgreSQL the site's look-up and the profile's row lock are ONE statement, the lock taken exactly as
+    `checkin_create` takes it (FOR UPDATE OF the profile row only; the site is read, not locked). The window
+    look-up stays a statement of its own after it, for the reason given there. The site is read inside the
+    transaction now rather than before it, which changes nothing: it was never locked. The check-in's `site`
+    then holds only its id, park and token (any other field loads on access).
+    """
+    if connection.vendor != "postgresql":  # (SQLite: no row locks; its writers take turns anyway)
+        site = Site.objects.get(token=token, active=True)
+        profile = _profile_locked(driver)
+        province, vehicle_type = profile.province, profile.vehicle_type
+    else:
+        with connection.cursor() as cursor:
+            cursor.execute(_poster_lock_sql(), [token, driver.pk])
+            row = cursor.fetchone()
+        if row is None:  # no such active site, or no profile: which one decides between a 404 and the form
+            if not Site.objects.filter(token=token, active=True).exists():
+                raise Site.DoesNotExist
+            raise ValidationError(_("Complete your driver profile before checking in."))
+        site_id, park_id, province, vehicle_type = row
+        site = Site.from_db(connection.alias, ["id", "park_id", "token"], [site_id, park_id, token])
+    return _checkin_locked(
+        driver=driver, site=site, via=CheckIn.Via.SELF, now=now, province=province, vehicle_type=vehicle_type
+    )
+
+
+@functools.cache
+def _poster_lock_sql() -> str:
+    q = connection.ops.quote_name
+    return (
+        f"SELECT s.id, s.park_id, p.province, p.vehicle_type FROM {q(DriverProfile._meta.db_table)} p "
+        f"JOIN {q(Site._meta.db_table)} s ON s.token = %s AND s.active WHERE p.user_id = %s FOR UPDATE OF p"
+    )
+
+
+def _checkin_locked(*, driver: User, site: Site, via: str, now: datetime | None, province: str, vehicle_type: str):
+    """The rest of a check-in, once the driver's profile row is locked (see checkin_create)."""
     # The clock is read only once the lock is held: a request that waited must not compare against a
     # time older than the check-in that made it wait (no upper bound on `created` for the same reason).
     now = now or timezone.now()
     window = settings.PORTAL_RULES["CHECKIN_WINDOW"]
     day = timezone.localtime(now).date()
+    stat_rows = _stat_rows(now, site.pk, province, vehicle_type)
     if connection.vendor == "postgresql":
         checkin, created = _checkin_insert_pg(
-            driver=driver, site=site, via=via, now=now, since=now - window, profile=profile
+            driver=driver, site=site, via=via, now=now, since=now - window, stat_rows=stat_rows
         )
     else:
         existing = (
@@ -118,14 +172,14 @@ def checkin_create(*, driver: User, site: Site, via: str = CheckIn.Via.SELF, now
         if existing is not None:
             return existing, False
         checkin, created = CheckIn.objects.create(driver=driver, site=site, created=now, via=via), True
-        stats_add(_stat_rows(now, site.pk, profile))
+        stats_add(stat_rows)
         driver_year_mark(park_id=site.park_id, driver_id=driver.pk, day=day)
     if created:
         _epoch_check_day(park_id=site.park_id, day=day)
     return checkin, created
 
 
-def _checkin_insert_pg(*, driver: User, site: Site, via: str, now: datetime, since: datetime, profile: DriverProfile):
+def _checkin_insert_pg(*, driver: User, site: Site, via: str, now: datetime, since: datetime, stat_rows: list[tuple]):
     """Window look-up, insert, daily summary and visiting-day bit in ONE statement (PostgreSQL).
 
     Runs after the profile lock is taken, as its own statement: READ COMMITTED gives it a snapshot that
@@ -141,7 +195,6 @@ def _checkin_insert_pg(*, driver: User, site: Site, via: str, now: datetime, sin
     month = f"m{day.month}"
     bits = [0] * 12
     bits[day.month - 1] = 1 << (day.day - 1)
-    stat_rows = _stat_rows(now, site.pk, profile)
     values = ", ".join("(%s, %s)" for _r in stat_rows)
     sql = (
         f"WITH found AS (SELECT id, created, via FROM {checkin_t} WHERE driver_id = %s AND site_id = %s "
@@ -254,8 +307,11 @@ def desk_checkin(
     (checkin, created, new_driver).
     """
     # Serialise the desk's check-ins of one site on the site's row: a double-submitted form for a new
-    # driver must not create him twice (the second finds the first by phone or plate).
-    Site.objects.select_for_update().filter(pk=site.pk).first()
+    # driver must not create him twice (the second finds the first by phone or plate). FOR NO KEY UPDATE, not
+    # FOR UPDATE: every check-in's foreign key to the site takes FOR KEY SHARE on this row at its COMMIT, and
+    # FOR UPDATE would block it. A driver's poster tap (holding his profile, waiting at COMMIT for the site)
+    # and the desk checking him in (holding the site, waiting for his profile) then deadlocked.
+    Site.objects.select_for_update(no_key=True).filter(pk=site.pk).first()
     user = None
     if phone:
         user = User.objects.filter(phone=phone).first()

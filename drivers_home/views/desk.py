@@ -24,7 +24,7 @@ from parkportal.scoping import get_visible_or_404, role_required
 
 
 def _get_site_for_user(user, pk: int) -> Site:
-    return get_visible_or_404(Site.objects.select_related("park"), user, pk=pk)
+    return get_visible_or_404(Site, user, pk=pk)  # (the desk's pages never show the site's park)
 
 
 @role_required(Role.DESK)
@@ -90,10 +90,11 @@ def _inside_rows(page, labels: dict[str, str]) -> SafeString:
     escaped (html.escape, which Django's escape wraps); a test compares with the old loop on hostile values."""
     e = {k: html_escape(str(v)) for k, v in labels.items()}
     badge = f' <span class="badge">{e["desk"]}</span>'
+    tz = timezone.get_current_timezone()
     out = [
         INSIDE_ROW.format(
             time_l=e["time"],
-            time=f"{timezone.localtime(c['created']):%H:%M}",  # = |date:"H:i"
+            time=f"{c['created'].astimezone(tz):%H:%M}",  # = |date:"H:i" (timezone.localtime, once per page)
             badge=badge if c["via"] == "desk" else "",
             name_l=e["name"],
             name=html_escape(str(c["driver__driver_profile__name"] or "—")),

@@ -86,6 +86,66 @@ def test_inactive_site_is_404(client, dan, home):
     home.save()
     client.force_login(dan)
     assert client.get(f"/home/s/{home.token}/").status_code == 404
+    assert client.post(f"/home/s/{home.token}/checkin/").status_code == 404
+    assert not CheckIn.objects.exists()
+
+
+def test_checkin_without_a_profile_goes_to_the_form_and_back(client, newbie, home):
+    client.force_login(newbie)
+    response = client.post(f"/home/s/{home.token}/checkin/")
+    assert response.status_code == 302
+    assert response["Location"] == f"/home/profile/?next=/home/s/{home.token}/"
+    assert not CheckIn.objects.exists()
+    # A site that is not (any longer) on a poster is a 404 first, profile or not.
+    home.active = False
+    home.save()
+    assert client.post(f"/home/s/{home.token}/checkin/").status_code == 404
+
+
+def test_checkin_by_token_writes_what_checkin_create_writes(dan, dave, home, station):
+    """The poster's path (site and lock in one statement) against the general one, driver for driver: the same
+    check-in, summary counts and visiting days, and the same answer within the window."""
+    from collections import Counter
+
+    from drivers_home.models import DriverProfile, DriverYear
+    from drivers_home.services import checkin_create_by_token
+
+    # Same home province for both, and no vehicle type (counted under "?"): their summary rows coincide.
+    DriverProfile.objects.filter(user__in=[dan, dave]).update(province="四川", vehicle_type="")
+    now = timezone.now()
+
+    def written(driver, site):
+        checkins = list(CheckIn.objects.filter(driver=driver, site=site).values_list("site", "created", "via"))
+        years = list(DriverYear.objects.filter(driver=driver).values("park", "year", *(f"m{m}" for m in range(1, 13))))
+        return checkins, years
+
+    def stats():
+        return Counter(
+            {row[:4]: row[4] for row in DailyStat.objects.values_list("site", "day", "kind", "key", "count")}
+        )
+
+    for site in (home, station):
+        before = stats()
+        a, a_created = checkin_create_by_token(driver=dan, token=site.token, now=now)
+        after_a = stats()
+        b, b_created = checkin_create(driver=dave, site=site, now=now)
+        after_b = stats()
+        assert a_created and b_created
+        assert (a.site_id, a.created, a.via) == (b.site_id, b.created, b.via) == (site.pk, now, "self")
+        assert written(dan, site) == written(dave, site)
+        assert after_a - before == after_b - after_a
+        assert sorted(k[2:] for k in after_a - before) == [
+            ("hour", str(timezone.localtime(now).hour)),
+            ("province", "四川"),
+            ("vehicle", "?"),
+        ]
+        # Within the window both answer with the first check-in, and write nothing.
+        later = now + timedelta(minutes=5)
+        again, created = checkin_create_by_token(driver=dan, token=site.token, now=later)
+        assert not created and (again.pk, again.created, again.via) == (a.pk, a.created, a.via)
+        again, created = checkin_create(driver=dave, site=site, now=later)
+        assert not created and again.pk == b.pk
+        assert stats() == after_b
 
 
 def test_anonymous_visitor_sees_the_site_and_how_to_sign_in(client, home):
@@ -104,8 +164,9 @@ def test_staff_cannot_check_in_on_the_driver_page(client, alice, home):
 
 
 def test_checkin_post_queries(client, dan, home):
-    """session, user, site (no services), savepoint, profile lock, then on PostgreSQL ONE statement for the
-    window look-up, insert, summary and visiting day; release. SQLite takes them one by one."""
+    """session, user, savepoint, the site by its token with the profile's lock (one statement), then on
+    PostgreSQL ONE statement for the window look-up, insert, summary and visiting day; release. SQLite takes
+    them one by one."""
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
@@ -114,7 +175,7 @@ def test_checkin_post_queries(client, dan, home):
         with CaptureQueriesContext(connection) as ctx:
             assert client.post(f"/home/s/{home.token}/checkin/").status_code == 302
         if connection.vendor == "postgresql":
-            assert len(ctx) == 7, (tap, [q["sql"] for q in ctx.captured_queries])
+            assert len(ctx) == 6, (tap, [q["sql"] for q in ctx.captured_queries])
     checkin = CheckIn.objects.get()
     assert checkin.driver == dan and checkin.site == home and checkin.via == CheckIn.Via.SELF
     assert sorted(DailyStat.objects.values_list("kind", "key", "count")) == [
@@ -155,3 +216,32 @@ def test_site_page_greets_the_driver_by_his_own_profile_name(client, dan, dave, 
     assert "&lt;b&gt;秦&amp;师傅&lt;/b&gt;" in html and "<b>秦" not in html
     assert DriverProfile.objects.get(user=dave).name not in html
     assert 'id="checkin-button"' in html
+
+
+def test_the_poster_checkin_answers_as_before(client, dan, dave, home, monkeypatch):
+    """The view with the site looked up inside the service answers as round 3's (the site by its own query, then
+    checkin_create): the same redirect and the same message, for a new check-in and for a repeat."""
+    from drivers_home import services
+    from drivers_home.models import Site
+    from drivers_home.views import driver as views
+
+    def old_service(*, driver, token, now=None):
+        return checkin_create(driver=driver, site=Site.objects.get(token=token, active=True), now=now)
+
+    def answers(driver):
+        client.force_login(driver)
+        out = []
+        for _tap in range(2):
+            response = client.post(f"/home/s/{home.token}/checkin/", HTTP_ACCEPT_LANGUAGE="en")
+            pk = CheckIn.objects.get(driver=driver).pk
+            assert response.status_code == 302 and response["Location"] == f"/home/checkin/{pk}/"
+            page = client.get(response["Location"], HTTP_ACCEPT_LANGUAGE="en").content.decode()
+            out.append([m for m in ("You are checked in. Welcome!", "You are already checked in here.") if m in page])
+        return out
+
+    new = answers(dan)
+    with monkeypatch.context() as patched:
+        patched.setattr(views.services, "checkin_create_by_token", old_service)
+        old = answers(dave)
+    assert services.checkin_create_by_token is not old_service
+    assert new == old == [["You are checked in. Welcome!"], ["You are already checked in here."]]

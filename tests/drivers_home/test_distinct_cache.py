@@ -217,3 +217,38 @@ def test_a_site_moved_to_another_park_moves_its_past_days_in_the_cached_figures(
     station.save()
     assert traffic(alice, start, today)["total"] == 1
     assert traffic(olga, start, today)["total"] == 1
+
+
+@pytest.mark.parametrize("change", ["delete", "move to another park", "move to yesterday"])
+def test_a_checkin_changed_in_the_admin_changes_todays_cached_figures(
+    park, other_park, alice, home, far, drivers, change
+):
+    """Today's part is cached under the count of today's summary rows, which an edit or a deletion in the admin
+    does not touch: the check-in's signals raise the epoch, and the page equals a fresh computation."""
+    from django.core.cache import cache
+
+    from drivers_home.stats import traffic
+
+    def fresh(start, end):
+        cache.clear()
+        return traffic(alice, start, end)
+
+    today = timezone.localdate()
+    start = today - timedelta(days=30)
+    checkin_create(driver=drivers[0], site=home, now=at(today - timedelta(days=3)))
+    for driver in drivers[:3]:
+        checkin_create(driver=driver, site=home)
+    before = traffic(alice, start, today)  # cached now
+    assert (before["distinct_drivers"], before["repeat_visitors"]) == (3, 1)
+    checkin = CheckIn.objects.filter(driver=drivers[1]).get()
+    if change == "delete":
+        checkin.delete()
+    elif change == "move to another park":
+        checkin.site = far
+        checkin.save()
+    else:
+        checkin.created -= timedelta(days=1)
+        checkin.save()
+    after = traffic(alice, start, today)
+    assert after == fresh(start, today)
+    assert after["distinct_drivers"] == 2
