@@ -10,7 +10,8 @@ By itself, on a machine with PostgreSQL (docs/PERFORMANCE.md has the details and
    templates, a generated SECRET_KEY, plain http on loopback) on a free loopback port, 2 workers per core;
 3. for each page of scripts/bench_pages.py, runs locust headless (FastHttpUser, scripts/bench_locust.py) in a
    second process with a session signed in through /accounts/login/ for the page's role: a warm-up, then a fixed
-   number of seconds at a fixed concurrency;
+   number of seconds at a fixed concurrency; after a POST page, VACUUM ANALYZE (as autovacuum would), so the
+   pages after it do not read through its dead rows on a server where autovacuum is off;
 4. measures the bare page first and again after every page (half as long): each page's ratio is against the
    bare runs just before and after it, so a shared machine's drift cancels (--no-bracket: first and last only);
 5. prints p50/p95/p99, req/s, errors, SQL queries per request and the ratio to the bare page's req/s; writes
@@ -657,6 +658,10 @@ def main() -> None:
                 cookies = sign_in_anonymous(host)
             load = run_load(page, path, context, host, cookies, args)
             log(f"  {page.name:32} {load['rps']:8.1f} req/s  p50 {load['p50_ms']} ms  errors {load['failures']}")
+            if page.method == "POST":
+                # Thousands of writes leave dead rows and stale visibility maps. Production's autovacuum clears
+                # them; a server with autovacuum off (CI's) would make every later page read through them.
+                vacuum_analyze(url)
             before = bare_runs[-1]
             if args.bracket or n == len(measured) - 1:
                 after = measure_bare(max(5, args.seconds // 2) if args.bracket else args.seconds)
