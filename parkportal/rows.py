@@ -20,3 +20,85 @@ def instance_reader(compiler) -> tuple[int, Callable[[Sequence, str], object]]:
         return model.from_db(using, attnames, row)
 
     return len(columns), read
+
+
+def queryset_reader(compiler, using: str) -> Callable[[Sequence], object]:
+    """For a compiled model query that may have select_related, annotations and deferred fields (not
+    prefetches, nor known related objects): a function that turns one of its rows into the model instance
+    as the ORM's ModelIterable does, converters applied. Build it once per statement and database."""
+    from django.db.models.query import get_related_populators
+
+    select, klass_info, annotation_col_map = compiler.select, compiler.klass_info, compiler.annotation_col_map
+    converters = compiler.get_converters([column for column, _sql, _alias in select[: compiler.col_count]])
+    model = klass_info["model"]
+    start, end = klass_info["select_fields"][0], klass_info["select_fields"][-1] + 1
+    attnames = [column.target.attname for column, _sql, _alias in select[start:end]]
+    populators = get_related_populators(klass_info, select, using)
+    annotations = list((annotation_col_map or {}).items())
+
+    def read(row: Sequence):
+        if converters:
+            row = next(iter(compiler.apply_converters([row], converters)))
+        obj = model.from_db(using, attnames, row[start:end])
+        for populator in populators:
+            populator.populate(row, obj)
+        for name, position in annotations:
+            setattr(obj, name, row[position])
+        return obj
+
+    return read
+
+
+class PreparedQuery:
+    """One ORM query of a hot page, compiled once per database connection and shape, then executed with each
+    request's values: building and compiling a queryset costs 150–400 µs of CPU, running it far less.
+
+    `build(shape, *values)` returns the queryset. It is called once per connection and shape with stand-in
+    values (distinct integers and strings no request sends); where they land in the compiled parameters is
+    where each request's values go, so only plain `=` lookups of int or str values may take them (a
+    transformed value, e.g. `icontains`, would not be found and the query fails its tests). The shape holds
+    what changes the SQL itself (which filters or joins there are). Nothing is cached but the SQL: the rows
+    are read fresh on every call, and become instances as the ORM makes them (`queryset_reader`)."""
+
+    #: Stand-ins far outside any id the database hands out, and inside a 32-bit integer column's range.
+    _INT = -2_000_000_000
+    _STR = "\x1fprepared-%d\x1f"
+
+    def __init__(self, name: str, build: Callable[..., object]):
+        self.attribute = f"_portal_prepared_{name}"
+        self.build = build
+
+    def _prepared(self, connection, using: str, shape, values: Sequence):
+        cache = connection.__dict__.setdefault(self.attribute, {})
+        kinds = (shape, tuple(isinstance(value, str) for value in values))
+        prepared = cache.get(kinds)
+        if prepared is None:
+            stand_ins = [
+                self._STR % index if isinstance(value, str) else self._INT - index for index, value in enumerate(values)
+            ]
+            queryset = self.build(shape, *stand_ins)
+            compiler = queryset.query.get_compiler(connection=connection)
+            sql, params = compiler.as_sql()
+            params = list(params)
+            slots = [
+                (position, stand_ins.index(param))
+                for position, param in enumerate(params)
+                if type(param) in (int, str) and param in stand_ins
+            ]
+            prepared = cache[kinds] = (sql, params, slots, queryset_reader(compiler, using))
+        return prepared
+
+    def rows(self, *values, shape=(), using: str = "default") -> list:
+        """The instances the query finds for these values (int or str each, in build()'s order)."""
+        from django.db import connections
+
+        if any(type(value) is int and not -(2**63) <= value < 2**63 for value in values):
+            return []  # no 64-bit column holds it (the ORM finds nothing too; SQLite would raise)
+        connection = connections[using]
+        sql, params, slots, read = self._prepared(connection, using, shape, values)
+        params = list(params)
+        for position, index in slots:
+            params[position] = values[index]
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            return [read(row) for row in cursor.fetchall()]

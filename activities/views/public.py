@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from functools import lru_cache
+from types import SimpleNamespace
 
 import segno
 from django.contrib import messages
@@ -11,7 +12,7 @@ from django.contrib.auth.views import redirect_to_login
 from django.core.paginator import Paginator
 from django.db.models import Exists, F, FilteredRelation, OuterRef, Q
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html, mark_safe
@@ -25,7 +26,9 @@ from activities.models import Event, FamilyMember, Registration, RegistrationSta
 from activities.querysets import attach_taken
 from activities.services import FamilyEntry, RegistrationError, registration_cancel, registration_create, waiting_rank
 from parkportal.memo import KeyedMemo
+from parkportal.models import User
 from parkportal.roles import Role
+from parkportal.rows import PreparedQuery
 from parkportal.scoping import get_visible_or_404, role_required
 
 PAGE_SIZE = 20
@@ -132,26 +135,40 @@ EVENT_PAGE_FIELDS = (
 )
 
 
-def event_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    user = request.user
-    events = _events_for_visitor(user).select_related("organiser").only(*EVENT_PAGE_FIELDS)
-    is_driver = user.is_authenticated and user.role == Role.DRIVER
+def event_page_queryset(shape: tuple[bool, bool], pk: int, user_id: int, park_id: int):
+    """The event page's one query: the event a visitor may see (`for_visitor`), with its kind, venue and
+    organiser, and for a driver (`shape` = (is driver, has a park)) their own active registration joined in
+    (at most one per person and event) instead of a second round trip."""
+    is_driver, has_park = shape
+    visitor = SimpleNamespace(is_authenticated=True, park_id=park_id if has_park else None)
+    events = _events_for_visitor(visitor).select_related("organiser").only(*EVENT_PAGE_FIELDS)
     if is_driver:
-        # The driver's own active registration (at most one per person and event) joined to the event row:
-        # one query for both instead of a second round trip.
         events = events.annotate(
             mine=FilteredRelation(
                 "registrations",
-                condition=Q(registrations__user=user) & ~Q(registrations__status=RegistrationStatus.CANCELLED),
+                condition=Q(registrations__user=user_id) & ~Q(registrations__status=RegistrationStatus.CANCELLED),
             ),
             my_pk=F("mine__pk"),
             my_status=F("mine__status"),
             my_position=F("mine__position"),
             my_code=F("mine__ticket_code"),
         )
-    # The places held are not summed in this query: a scalar subquery here cost as much CPU to compile as
-    # places_left()'s own query does to run (measured), and an event without a limit needs none.
-    event = get_object_or_404(events, pk=pk)
+    # The places held are not summed in this query: places_left() counts them for an event with a limit.
+    return events.filter(pk=pk)
+
+
+# Compiled once per connection (≈ 0.5 ms of CPU per request for its joins and annotations), executed per request.
+_event_page = PreparedQuery("event_page", event_page_queryset)
+
+
+def event_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    user = request.user
+    is_driver = user.is_authenticated and user.role == Role.DRIVER
+    park_id = user.park_id if user.is_authenticated else None
+    found = _event_page.rows(pk, user.pk if is_driver else 0, park_id or 0, shape=(is_driver, park_id is not None))
+    if not found:
+        raise Http404
+    event = found[0]
     registration = None
     rank = None
     if is_driver and event.my_pk is not None:
@@ -266,17 +283,32 @@ TICKET_FIELDS = (
 )
 
 
-@role_required(Role.DRIVER)
-def ticket(request: HttpRequest, code: str) -> HttpResponse:
-    registration = get_visible_or_404(
+def ticket_queryset(shape: tuple[bool], code: str, user_id: int, park_id: int):
+    """The ticket's one query: the registration the driver may see (`visible_to`), with its event and venue,
+    and whether it has family members (most have none: their query is skipped; the admin can add some to
+    any registration, so `places` does not tell). `shape` = (the driver has a park,)."""
+    (has_park,) = shape
+    driver = User(pk=user_id, role=Role.DRIVER, park_id=park_id if has_park else None, is_active=True)
+    return (
         Registration.objects.select_related("event", "event__site")
         .only(*TICKET_FIELDS)
-        # Most tickets have no family members: their query is skipped (the admin can add some to any
-        # registration, so `places` does not tell).
-        .annotate(has_family=Exists(FamilyMember.objects.filter(registration=OuterRef("pk")))),
-        request.user,
-        ticket_code=code,
+        .annotate(has_family=Exists(FamilyMember.objects.filter(registration=OuterRef("pk"))))
+        .visible_to(driver)
+        .filter(ticket_code=code)
     )
+
+
+# Compiled once per connection (≈ 0.4 ms of CPU per request), executed per request.
+_ticket = PreparedQuery("ticket", ticket_queryset)
+
+
+@role_required(Role.DRIVER)
+def ticket(request: HttpRequest, code: str) -> HttpResponse:
+    user = request.user
+    found = _ticket.rows(code, user.pk, user.park_id or 0, shape=(user.park_id is not None,))
+    if not found:
+        raise Http404
+    registration = found[0]
     qr = ""
     if registration.status == "confirmed":  # the only state the template shows the code in
         qr = _qr_svg(request.build_absolute_uri(reverse("activities:checkin", args=[registration.ticket_code])))
