@@ -1,0 +1,193 @@
+"""The event page and the ticket read their row through a statement prepared once per connection
+(parkportal.rows.PreparedQuery): every page must be the one the ORM's own evaluation of the same queryset
+gives, in every state, for every kind of visitor, in both languages, with user text escaped."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from django.conf import settings
+from django.urls import reverse
+
+from activities.models import FamilyMember, Registration
+from activities.services import (
+    FamilyEntry,
+    event_cancel,
+    registration_cancel,
+    registration_checkin,
+    registration_create,
+)
+from parkportal.roles import Role
+from parkportal.rows import PreparedQuery
+from tests.activities.conftest import drivers, make_event
+from tests.conftest import make_user
+
+pytestmark = pytest.mark.django_db
+
+LANGUAGES = ("zh-hans", "en")
+MARKUP = "<script>alert('x')</script> & \"q\""
+
+
+def _orm_rows(self, *values, shape=(), using="default"):
+    """What PreparedQuery.rows stands for: the ORM evaluating the same queryset with the request's values."""
+    return list(self.build(shape, *values).using(using))
+
+
+def _page(client, url: str, language: str, *, orm: bool, monkeypatch) -> tuple[int, str]:
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = language
+    with monkeypatch.context() as patch:
+        if orm:
+            patch.setattr(PreparedQuery, "rows", _orm_rows)
+        response = client.get(url)
+    # The CSRF token is masked afresh for every response.
+    return response.status_code, re.sub(r'name="csrfmiddlewaretoken" value="[^"]+"', "", response.content.decode())
+
+
+def _assert_same_pages(client, urls, monkeypatch) -> list[str]:
+    pages = []
+    for url in urls:
+        for language in LANGUAGES:
+            prepared = _page(client, url, language, orm=False, monkeypatch=monkeypatch)
+            assert prepared == _page(client, url, language, orm=True, monkeypatch=monkeypatch), (url, language)
+            pages.append(prepared)
+    return pages
+
+
+@pytest.fixture
+def events(park, other_park, tree, kinds, dong, wang):
+    """An event in every state a driver meets, and dong's and wang's registrations in every state."""
+    unlimited = make_event(park, kinds["clinic"], tree["b1"], capacity=None, title="不限名额")
+    full = make_event(park, kinds["clinic"], tree["b1"], capacity=1, title="满员")
+    open_ = make_event(park, kinds["school"], tree["b1"], capacity=30, allow_family=True, partners="卫健委")
+    cancelled = make_event(park, kinds["legal"], tree["b2"], title="取消了")
+    draft = make_event(park, kinds["legal"], tree["b2"], status="draft")
+    foreign = make_event(other_park, kinds["legal"], tree["b2"], title="别的园区")
+    someone = drivers(park, 1)[0]
+    registration_create(event=full, user=someone)
+    waiting, _ = registration_create(event=full, user=dong)  # waits behind `someone`
+    confirmed, _ = registration_create(event=open_, user=dong, family=[FamilyEntry("董小妹", "女儿", 8)])
+    theirs, _ = registration_create(event=open_, user=wang)
+    dropped, _ = registration_create(event=unlimited, user=dong)
+    registration_cancel(registration=dropped, by=dong)
+    on_cancelled, _ = registration_create(event=cancelled, user=dong)
+    event_cancel(event=cancelled, notify=False)
+    attended, _ = registration_create(event=unlimited, user=wang)
+    return {
+        "events": [unlimited, full, open_, cancelled, draft, foreign],
+        "tickets": {
+            "waiting": waiting,
+            "confirmed": confirmed,
+            "theirs": theirs,
+            "cancelled": dropped,
+            "event cancelled": on_cancelled,
+            "attended": attended,
+        },
+    }
+
+
+def _visitors(park, dong, wang, desi):
+    return {
+        "anonymous": None,
+        "dong": dong,
+        "wang": wang,
+        "desk": desi,
+        "admin": make_user("admin", Role.PARK_ADMIN, park),
+        "parkless driver": make_user("roaming", Role.DRIVER, None, phone="13912340009"),
+    }
+
+
+def test_event_pages_equal_the_orms(client, park, events, dong, wang, desi, monkeypatch):
+    urls = [reverse("activities:event_detail", args=[event.pk]) for event in events["events"]]
+    urls.append(reverse("activities:event_detail", args=[2**63]))  # no such id, and too big for a column
+    statuses = {}
+    for name, visitor in _visitors(park, dong, wang, desi).items():
+        client.logout()
+        if visitor is not None:
+            client.force_login(visitor)
+        statuses[name] = [status for status, _html in _assert_same_pages(client, urls, monkeypatch)]
+    # Six events and a missing one, in two languages: the draft and the missing one are never shown, the
+    # other park's event only to those without a park of their own.
+    assert statuses["dong"] == [200] * 8 + [404] * 6
+    assert statuses["anonymous"] == statuses["parkless driver"] == [200] * 8 + [404, 404, 200, 200, 404, 404]
+
+
+def test_event_page_shows_the_drivers_own_registration_in_every_state(client, events, dong, monkeypatch):
+    client.force_login(dong)
+    unlimited, full, open_, cancelled, *_ = events["events"]
+    pages = {
+        event.title: html
+        for event, (_status, html) in zip(
+            [unlimited, full, open_, cancelled],
+            _assert_same_pages(
+                client, [reverse("activities:event_detail", args=[e.pk]) for e in (unlimited, full, open_, cancelled)],
+                monkeypatch,
+            )[::2],
+            strict=True,
+        )
+    }  # fmt: skip
+    tickets = events["tickets"]
+    assert tickets["cancelled"].ticket_code not in pages[unlimited.title]  # cancelled: not theirs any more
+    assert tickets["waiting"].ticket_code in pages[full.title]
+    assert tickets["confirmed"].ticket_code in pages[open_.title]
+    assert tickets["theirs"].ticket_code not in pages[open_.title]
+
+
+def test_tickets_equal_the_orms(client, park, events, dong, wang, desi, monkeypatch):
+    tickets = events["tickets"]
+    registration_checkin(registration=tickets["attended"], by=desi)
+    urls = [reverse("activities:ticket", args=[reg.ticket_code]) for reg in tickets.values()]
+    urls.append(reverse("activities:ticket", args=["no-such-code"]))
+    for name, visitor in _visitors(park, dong, wang, desi).items():
+        client.logout()
+        if visitor is not None:
+            client.force_login(visitor)
+        statuses = [status for status, _html in _assert_same_pages(client, urls, monkeypatch)]
+        if name == "dong":  # his own four, wang's two and the missing one
+            assert statuses == [200] * 4 + [404] * 2 + [200] * 4 + [404] * 4
+        elif name == "wang":
+            assert statuses == [404] * 4 + [200] * 2 + [404] * 4 + [200] * 2 + [404] * 2
+        elif name == "anonymous":
+            assert set(statuses) == {302}
+        elif name == "parkless driver":
+            assert set(statuses) == {404}
+        else:
+            assert set(statuses) == {403}
+
+
+def test_a_ticket_shows_family_members_the_admin_added(client, events, dong, monkeypatch):
+    """`has_family` asks the database, not `places`: a member added in the admin shows on the ticket."""
+    waiting = events["tickets"]["waiting"]
+    FamilyMember.objects.create(registration=waiting, name="董大妈", relation="母亲")
+    client.force_login(dong)
+    (status, html), _en = _assert_same_pages(
+        client, [reverse("activities:ticket", args=[waiting.ticket_code])], monkeypatch
+    )
+    assert status == 200 and "董大妈" in html
+
+
+def test_user_text_is_escaped(client, park, tree, kinds, dong, monkeypatch):
+    kinds["clinic"].name = MARKUP
+    kinds["clinic"].save()
+    tree["b1"].name = MARKUP
+    tree["b1"].save()
+    event = make_event(
+        park, kinds["clinic"], tree["b1"], title=MARKUP, venue_text=MARKUP, partners=MARKUP, description=MARKUP
+    )
+    dong.display_name = MARKUP
+    dong.save()
+    registration, _ = registration_create(event=event, user=dong, family=[])
+    Registration.objects.filter(pk=registration.pk).update(name=MARKUP)
+    FamilyMember.objects.create(registration=registration, name=MARKUP, relation="<i>&\"'")
+    client.force_login(dong)
+    urls = [
+        reverse("activities:event_detail", args=[event.pk]),
+        reverse("activities:ticket", args=[registration.ticket_code]),
+    ]
+    for status, html in _assert_same_pages(client, urls, monkeypatch):
+        assert status == 200
+        assert (
+            "<script>" not in html and "&lt;script&gt;alert(&#x27;x&#x27;)&lt;/script&gt; &amp; &quot;q&quot;" in html
+        )
+        assert "<i>" not in html
+    assert "&lt;i&gt;&amp;&quot;&#x27;" in html  # the family member's relation, on the ticket
