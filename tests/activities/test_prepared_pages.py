@@ -191,3 +191,41 @@ def test_user_text_is_escaped(client, park, tree, kinds, dong, monkeypatch):
         )
         assert "<i>" not in html
     assert "&lt;i&gt;&amp;&quot;&#x27;" in html  # the family member's relation, on the ticket
+
+
+def test_places_and_waiting_rank_in_the_query_equal_the_live_counts(park, tree, kinds, desi):
+    """The event page reads the places held and the driver's waiting rank inside its one query: the same
+    figures as places_left()'s own count and waiting_rank(), through confirmations, check-ins, a family
+    group, cancellations (gaps in the positions) and promotions."""
+    from activities.models import Event
+    from activities.services import waiting_rank
+    from activities.views.public import _event_page
+
+    event = make_event(park, kinds["school"], tree["b1"], capacity=4, allow_family=True)
+    unlimited = make_event(park, kinds["clinic"], tree["b1"], capacity=None)
+    people = drivers(park, 8)
+    regs = [registration_create(event=event, user=people[0], family=[FamilyEntry("小董", "儿子", 6)])[0]]
+    regs += [registration_create(event=event, user=u)[0] for u in people[1:]]
+    registration_create(event=unlimited, user=people[0])
+    registration_checkin(registration=regs[1], by=desi)
+
+    def check():
+        for person in people:
+            for shown in (event, unlimited):
+                row = _event_page.rows(shown.pk, person.pk, park.pk, shape=(True, True))[0]
+                assert row.places_left() == Event.objects.get(pk=shown.pk).places_left()
+                mine = Registration.objects.filter(event=shown, user=person).exclude(status="cancelled").first()
+                assert row.my_pk == (mine.pk if mine else None)
+                assert row.my_rank == (waiting_rank(mine) if mine else None)
+
+    check()  # 1 family group of 2 and 2 others confirmed (one attended), 5 waiting
+    assert [r.status for r in Registration.objects.filter(pk__in=[r.pk for r in regs]).order_by("pk")][2:4] == [
+        "confirmed",
+        "waiting",
+    ]
+    registration_cancel(registration=regs[4], by=None)  # a gap in the waiting positions
+    check()
+    registration_cancel(registration=regs[0], by=None)  # two places free: the first two waiting move up
+    check()
+    event_cancel(event=event, notify=False)
+    check()
