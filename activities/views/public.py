@@ -25,7 +25,7 @@ from activities.filters import EventFilter
 from activities.forms import family_formset
 from activities.models import Event, FamilyMember, Registration, RegistrationStatus
 from activities.querysets import attach_taken
-from activities.services import FamilyEntry, RegistrationError, registration_cancel, registration_create, waiting_rank
+from activities.services import FamilyEntry, RegistrationError, registration_cancel, registration_create
 from parkportal.memo import KeyedMemo
 from parkportal.models import User
 from parkportal.roles import Role
@@ -294,7 +294,7 @@ def _qr_svg(url: str) -> str:
     return segno.make(url, error="m").svg_inline(scale=5, dark="#000", light="#fff")
 
 
-# What the ticket shows and waiting_rank() reads.
+# What the ticket shows and its waiting rank reads.
 TICKET_FIELDS = (
     "name",
     "places",
@@ -312,16 +312,33 @@ TICKET_FIELDS = (
 
 def ticket_queryset(shape: tuple[bool], code: str, user_id: int, park_id: int):
     """The ticket's one query: the registration the driver may see (`visible_to`), with its event and venue,
-    and whether it has family members (most have none: their query is skipped; the admin can add some to
-    any registration, so `places` does not tell). `shape` = (the driver has a park,)."""
+    its waiting rank, and whether it has family members (most have none: their query is skipped; the admin
+    can add some to any registration, so `places` does not tell). `shape` = (the driver has a park,)."""
     (has_park,) = shape
     driver = User(pk=user_id, role=Role.DRIVER, park_id=park_id if has_park else None, is_active=True)
+    ahead = (
+        Registration.objects.filter(
+            event=OuterRef("event"), status=RegistrationStatus.WAITING, position__lt=OuterRef("position")
+        )
+        .order_by()
+        .values("event")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
     return (
         Registration.objects.select_related("event", "event__site")
         .only(*TICKET_FIELDS)
-        .annotate(has_family=Exists(FamilyMember.objects.filter(registration=OuterRef("pk"))))
+        .annotate(
+            has_family=Exists(FamilyMember.objects.filter(registration=OuterRef("pk"))),
+            # waiting_rank(): 1 + the number waiting before them (evaluated for a waiting ticket only).
+            rank=Case(
+                When(status=RegistrationStatus.WAITING, then=Coalesce(Subquery(ahead), 0) + 1),
+                output_field=IntegerField(),
+            ),
+        )
         .visible_to(driver)
         .filter(ticket_code=code)
+        .order_by()
     )
 
 
@@ -348,7 +365,7 @@ def ticket(request: HttpRequest, code: str) -> HttpResponse:
             "event": event,
             "family": list(registration.family.all()) if registration.has_family else [],
             "qr": mark_safe(qr),  # segno's own SVG of our own URL: no user text inside
-            "rank": waiting_rank(registration),
+            "rank": registration.rank,
             "can_cancel": registration.status in ("confirmed", "waiting") and timezone.now() < event.starts_at,
         },
     )

@@ -113,8 +113,8 @@ CASES = {
     "activities:event_register": Case(kwargs=_pk, expect=DRIVER_200, budget=("driver", 4)),
     # Session, user, count for the pager, registrations with their events.
     "activities:mine": Case(expect=DRIVER_200, budget=("driver", 4)),
-    # Session, user, registration with its event and venue and whether it has family members (they and a
-    # waiting rank only when there are some).
+    # Session, user, registration with its event, venue, waiting rank and whether it has family members (they
+    # only when there are some).
     "activities:ticket": Case(kwargs=_code, expect=DRIVER_200, budget=("driver", 3)),
     "activities:ticket_cancel": Case(kwargs=_code, expect=POST_ONLY),
     "activities:ticket_ics": Case(kwargs=_code, expect=DRIVER_200),

@@ -194,12 +194,12 @@ def test_user_text_is_escaped(client, park, tree, kinds, dong, monkeypatch):
 
 
 def test_places_and_waiting_rank_in_the_query_equal_the_live_counts(park, tree, kinds, desi):
-    """The event page reads the places held and the driver's waiting rank inside its one query: the same
-    figures as places_left()'s own count and waiting_rank(), through confirmations, check-ins, a family
-    group, cancellations (gaps in the positions) and promotions."""
+    """The event page reads the places held and the driver's waiting rank inside its one query, the ticket
+    its waiting rank: the same figures as places_left()'s own count and waiting_rank(), through
+    confirmations, check-ins, a family group, cancellations (gaps in the positions) and promotions."""
     from activities.models import Event
     from activities.services import waiting_rank
-    from activities.views.public import _event_page
+    from activities.views.public import _event_page, _ticket
 
     event = make_event(park, kinds["school"], tree["b1"], capacity=4, allow_family=True)
     unlimited = make_event(park, kinds["clinic"], tree["b1"], capacity=None)
@@ -210,6 +210,9 @@ def test_places_and_waiting_rank_in_the_query_equal_the_live_counts(park, tree, 
     registration_checkin(registration=regs[1], by=desi)
 
     def check():
+        for reg in Registration.objects.filter(event__in=[event, unlimited]):
+            ticket = _ticket.rows(reg.ticket_code, reg.user_id, park.pk, shape=(True,))[0]
+            assert ticket.rank == waiting_rank(reg)
         for person in people:
             for shown in (event, unlimited):
                 row = _event_page.rows(shown.pk, person.pk, park.pk, shape=(True, True))[0]
