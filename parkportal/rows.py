@@ -27,11 +27,21 @@ def instance_reader(compiler) -> tuple[int, Callable[[Sequence, str], object]]:
 def queryset_reader(compiler, using: str) -> Callable[[Sequence], object]:
     """For a compiled model query that may have select_related, annotations and deferred fields (not
     prefetches, nor known related objects): a function that turns one of its rows into the model instance
-    as the ORM's ModelIterable does, converters applied. Build it once per statement and database."""
+    as the ORM's ModelIterable does, converters applied; for a values() query, into the dict of its
+    values. Build it once per statement and database."""
     from django.db.models.query import get_related_populators
 
     select, klass_info, annotation_col_map = compiler.select, compiler.klass_info, compiler.annotation_col_map
     converters = compiler.get_converters([column for column, _sql, _alias in select[: compiler.col_count]])
+    if klass_info is None:  # a values() query: the row as a dict, converted
+        names = [alias or column.target.attname for column, _sql, alias in select[: compiler.col_count]]
+
+        def read_values(row: Sequence) -> dict:
+            if converters:
+                row = next(iter(compiler.apply_converters([row], converters)))
+            return dict(zip(names, row, strict=True))
+
+        return read_values
     model = klass_info["model"]
     start, end = klass_info["select_fields"][0], klass_info["select_fields"][-1] + 1
     attnames = [column.target.attname for column, _sql, _alias in select[start:end]]
@@ -71,9 +81,12 @@ class PreparedQuery:
     _INT = -2_000_000_000
     _STR = "\x1fprepared-%d\x1f"
 
-    def __init__(self, name: str, build: Callable[..., object]):
+    def __init__(self, name: str, build: Callable[..., object], *, lock: str = ""):
+        """`lock`: a row-locking clause to append where the database has row locks, for the one the ORM
+        cannot write ("FOR SHARE"; FOR UPDATE is select_for_update() in `build`)."""
         self.name = name
         self.build = build
+        self.lock = lock
 
     def _prepared(self, connection, using: str, shape, values: Sequence):
         cache = connection.__dict__.setdefault(f"_portal_prepared_{self.name}", {})
@@ -86,6 +99,8 @@ class PreparedQuery:
             queryset = self.build(shape, *stand_ins)
             compiler = queryset.query.get_compiler(connection=connection)
             sql, params = compiler.as_sql()
+            if self.lock and connection.features.has_select_for_update:
+                sql = f"{sql} {self.lock}"
             params = list(params)
             slots = [
                 (position, stand_ins.index(param))
@@ -98,7 +113,8 @@ class PreparedQuery:
         return prepared
 
     def rows(self, *values, shape=(), using: str = "default") -> list:
-        """The instances the query finds for these values (int or str each, in build()'s order)."""
+        """The instances (or values dicts) the query finds for these values (int or str each, in build()'s
+        order)."""
         from django.db import connections
 
         if any(type(value) is int and not -(2**63) <= value < 2**63 for value in values):

@@ -230,13 +230,31 @@ def event_register(request: HttpRequest, pk: int) -> HttpResponse:
     return _event_register(request, pk)
 
 
+def _stand_in_driver(user_id: int, park_id: int | None) -> User:
+    """What `visible_to` reads of a driver, for a statement compiled once with stand-in values."""
+    return User(pk=user_id, role=Role.DRIVER, park_id=park_id, is_active=True)
+
+
+def tap_event_queryset(shape: tuple[bool], pk: int, user_id: int, park_id: int):
+    """The one tap's read: may this driver see the event (else 404), and has it a place limit (the service
+    picks its path by it, and reads the event again under its lock). `shape` = (the driver has a park,)."""
+    (has_park,) = shape
+    driver = _stand_in_driver(user_id, park_id if has_park else None)
+    return Event.objects.only("pk", "capacity").visible_to(driver).filter(pk=pk).order_by()
+
+
+_tap_event = PreparedQuery("tap_event", tap_event_queryset)
+
+
 @role_required(Role.DRIVER)
 def _event_register(request: HttpRequest, pk: int) -> HttpResponse:
     if request.method == "POST" and "family-TOTAL_FORMS" not in request.POST:
-        # The event page's one tap: no form to build, no kind or venue to show; the service reads the
-        # event again under its lock, so this read only answers "may this driver see it" (else 404).
-        event = get_visible_or_404(Event.objects.only("pk", "capacity"), request.user, pk=pk)
-        return _register(request, event, [])
+        # The event page's one tap: no form to build, no kind or venue to show.
+        user = request.user
+        found = _tap_event.rows(pk, user.pk, user.park_id or 0, shape=(user.park_id is not None,))
+        if not found:
+            raise Http404
+        return _register(request, found[0], [])
     event = get_visible_or_404(Event.objects.select_related("kind", "site"), request.user, pk=pk)
     asks_age = event.kind.asks_child_age
     formset = family_formset(data=request.POST if request.method == "POST" else None, asks_age=asks_age)
@@ -315,7 +333,7 @@ def ticket_queryset(shape: tuple[bool], code: str, user_id: int, park_id: int):
     its waiting rank, and whether it has family members (most have none: their query is skipped; the admin
     can add some to any registration, so `places` does not tell). `shape` = (the driver has a park,)."""
     (has_park,) = shape
-    driver = User(pk=user_id, role=Role.DRIVER, park_id=park_id if has_park else None, is_active=True)
+    driver = _stand_in_driver(user_id, park_id if has_park else None)
     ahead = (
         Registration.objects.filter(
             event=OuterRef("event"), status=RegistrationStatus.WAITING, position__lt=OuterRef("position")
