@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import re
 from collections.abc import Callable, Sequence
+from datetime import UTC, datetime, timedelta
 
 
 def instance_reader(compiler) -> tuple[int, Callable[[Sequence, str], object]]:
@@ -66,20 +67,17 @@ class PreparedQuery:
     request's values: building and compiling a queryset costs 150–400 µs of CPU, running it far less.
 
     `build(shape, *values)` returns the queryset. It is called once per connection and shape with stand-in
-    values (distinct integers and strings no request sends); where they land in the compiled parameters is
-    where each request's values go, so only plain `=` lookups of int or str values may take them (a
-    transformed value, e.g. `icontains`, would not be found and the query fails its tests). The shape holds
-    what changes the SQL itself (which filters or joins there are). Nothing is cached but the statement: the
-    rows are read fresh on every call, and become instances as the ORM makes them (`queryset_reader`).
+    values (distinct integers, strings and aware datetimes no request sends); where they land in the
+    compiled parameters is where each request's values go, so only plain comparisons (`=`, `<`, `>=`, …) of
+    such values may take them (a transformed value, e.g. `icontains`, would not be found, and the query fails
+    its tests). The shape holds what changes the SQL itself (which filters or joins there are, the page's
+    OFFSET). Nothing is cached but the statement: the rows are read fresh on every call, and become instances
+    as the ORM makes them (`queryset_reader`).
 
     On PostgreSQL the statement is also prepared on the server (PREPARE, then EXECUTE per call): planning
     a join of four or five tables took PostgreSQL 0.35–0.45 ms per request, executing it 0.05 ms. Not behind
     a transaction pooler (PgBouncer, docs/SCALING.md, which sets DISABLE_SERVER_SIDE_CURSORS): a statement
     prepared in one server session would be executed in another."""
-
-    #: Stand-ins far outside any id the database hands out, and inside a 32-bit integer column's range.
-    _INT = -2_000_000_000
-    _STR = "\x1fprepared-%d\x1f"
 
     def __init__(self, name: str, build: Callable[..., object], *, lock: str = ""):
         """`lock`: a row-locking clause to append where the database has row locks, for the one the ORM
@@ -88,14 +86,27 @@ class PreparedQuery:
         self.build = build
         self.lock = lock
 
+    @staticmethod
+    def _stand_in(index: int, value):
+        if isinstance(value, str):
+            return f"\x1fprepared-{index}\x1f"
+        if isinstance(value, datetime):
+            return _DATETIME + timedelta(microseconds=index)
+        # Far outside any id the database hands out, and inside a 32-bit integer column's range.
+        return -2_000_000_000 - index
+
+    @staticmethod
+    def _param(connection, value):
+        """A value as the ORM passes it to the database: datetimes adapted (a string on SQLite)."""
+        return connection.ops.adapt_datetimefield_value(value) if isinstance(value, datetime) else value
+
     def _prepared(self, connection, using: str, shape, values: Sequence):
         cache = connection.__dict__.setdefault(f"_portal_prepared_{self.name}", {})
-        kinds = (shape, tuple(isinstance(value, str) for value in values))
+        kinds = (shape, tuple(type(value) for value in values))
         prepared = cache.get(kinds)
         if prepared is None:
-            stand_ins = [
-                self._STR % index if isinstance(value, str) else self._INT - index for index, value in enumerate(values)
-            ]
+            stand_ins = [self._stand_in(index, value) for index, value in enumerate(values)]
+            markers = {self._param(connection, value): index for index, value in enumerate(stand_ins)}
             queryset = self.build(shape, *stand_ins)
             compiler = queryset.query.get_compiler(connection=connection)
             sql, params = compiler.as_sql()
@@ -103,9 +114,9 @@ class PreparedQuery:
                 sql = f"{sql} {self.lock}"
             params = list(params)
             slots = [
-                (position, stand_ins.index(param))
+                (position, markers[param])
                 for position, param in enumerate(params)
-                if type(param) in (int, str) and param in stand_ins
+                if type(param) in (int, str, datetime) and param in markers
             ]
             # Named after its SQL: one name is never two statements in a server session.
             name = f"portal_{self.name}_{hashlib.sha1(sql.encode()).hexdigest()[:16]}"
@@ -113,8 +124,8 @@ class PreparedQuery:
         return prepared
 
     def rows(self, *values, shape=(), using: str = "default") -> list:
-        """The instances (or values dicts) the query finds for these values (int or str each, in build()'s
-        order)."""
+        """The instances (or values dicts) the query finds for these values (each an int, a str or an aware
+        datetime, in build()'s order)."""
         from django.db import connections
 
         if any(type(value) is int and not -(2**63) <= value < 2**63 for value in values):
@@ -123,13 +134,16 @@ class PreparedQuery:
         name, sql, params, slots, read = self._prepared(connection, using, shape, values)
         params = list(params)
         for position, index in slots:
-            params[position] = values[index]
+            params[position] = self._param(connection, values[index])
         with connection.cursor() as cursor:
             if connection.vendor == "postgresql" and not connection.settings_dict.get("DISABLE_SERVER_SIDE_CURSORS"):
                 _prepare_on_server(connection, cursor, name, sql)
                 sql = f"EXECUTE {name} ({', '.join(['%s'] * len(params))})" if params else f"EXECUTE {name}"
             cursor.execute(sql, params)
             return [read(row) for row in cursor.fetchall()]
+
+
+_DATETIME = datetime(1901, 2, 3, 4, 5, 6, tzinfo=UTC)
 
 
 def _prepare_on_server(connection, cursor, name: str, sql: str) -> None:

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 from functools import lru_cache
 from types import SimpleNamespace
 
@@ -10,12 +11,27 @@ import segno
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
 from django.core.paginator import Paginator
-from django.db.models import Case, Count, Exists, F, FilteredRelation, IntegerField, OuterRef, Q, Subquery, Sum, When
+from django.db.models import (
+    Case,
+    Count,
+    Exists,
+    F,
+    FilteredRelation,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+    Value,
+    When,
+)
 from django.db.models.functions import Coalesce
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.dates import WEEKDAYS_ABBR
 from django.utils.html import format_html, mark_safe
 from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
@@ -23,7 +39,7 @@ from django.views.decorators.http import require_POST
 
 from activities.filters import EventFilter
 from activities.forms import family_formset
-from activities.models import Event, FamilyMember, Registration, RegistrationStatus
+from activities.models import Event, EventKind, FamilyMember, Registration, RegistrationStatus
 from activities.querysets import attach_taken
 from activities.services import FamilyEntry, RegistrationError, registration_cancel, registration_create
 from parkportal.memo import KeyedMemo
@@ -39,55 +55,174 @@ def _events_for_visitor(user):
     return Event.objects.for_visitor(user).select_related("kind", "site")
 
 
-def event_list(request: HttpRequest) -> HttpResponse:
-    """Upcoming events, soonest first, with places left. Open to everyone (shared links)."""
-    # The kinds are read once, for the filter form and for the rows' kind names (no join per event).
-    base = (
-        Event.objects.for_visitor(request.user)
-        .upcoming()
+def event_list_queryset(has_park: bool, park_id: int, now):
+    """The upcoming published events a visitor may see (`for_visitor`), soonest first: the filters' base."""
+    visitor = SimpleNamespace(is_authenticated=True, park_id=park_id if has_park else None)
+    return (
+        Event.objects.for_visitor(visitor)
+        .upcoming(now)
         .filter(status="published")
         .select_related("site")
         # What a row shows (not the description, which can be long): title, time, kind, venue, places.
         .only("title", "starts_at", "kind_id", "site__name", "venue_text", "capacity", "status")
-        .order_by("starts_at", "pk")
+        # Soonest first, but not by walking the (park, status, starts_at) index: PostgreSQL expects the
+        # upcoming events spread over it and stops after 20, when they are all at its end, behind every past
+        # event (4,300 of 4,700 read and dropped on the large park, 1.45 ms). Ordered by an expression, it
+        # reads the few hundred upcoming ones from the (park, status, ends_at) index and sorts them (0.5 ms).
+        .order_by(F("starts_at") + Value(timedelta(0)), "pk")
     )
-    park_id = request.user.park_id if request.user.is_authenticated else None
-    filterset = EventFilter(request.GET or None, queryset=base, park_id=park_id)
-    events = filterset.qs if filterset.is_bound and filterset.is_valid() else base
-    page = Paginator(events, PAGE_SIZE).get_page(request.GET.get("page"))
-    kinds = list(filterset.filters["kind"].queryset)
-    by_id = {kind.pk: kind for kind in kinds}
-    page.object_list = attach_taken(page.object_list, limited_only=True)
-    mine = {}
-    if request.user.is_authenticated and request.user.role == Role.DRIVER:
-        mine = dict(
-            Registration.objects.visible_to(request.user)
-            .active()
-            .filter(event_id__in=[e.pk for e in page.object_list])
+
+
+def event_list_page_queryset(shape: tuple[bool, bool, int], park_id: int, user_id: int, now):
+    """One page of the unfiltered list (`shape` = (has a park, is a driver, offset)), each event with the
+    places held (`taken`, for an event with a limit) and a driver's own registration status (`mine`)."""
+    has_park, is_driver, offset = shape
+    held = (
+        Registration.objects.filter(event=OuterRef("pk"), status__in=Registration.HOLDING)
+        .order_by()
+        .values("event")
+        .annotate(n=Sum("places"))
+        .values("n")
+    )
+    events = event_list_queryset(has_park, park_id, now).annotate(
+        taken=Case(When(capacity__isnull=False, then=Coalesce(Subquery(held), 0)), output_field=IntegerField())
+    )
+    if is_driver:
+        # Their active registration (at most one per person and event), as Registration.visible_to reads it.
+        own = (
+            Registration.objects.filter(event=OuterRef("pk"), user=user_id)
+            .exclude(status=RegistrationStatus.CANCELLED)
             .order_by()
-            .values_list("event_id", "status")
+            .values("status")[:1]
         )
+        events = events.annotate(mine=Subquery(own))
+    return events[offset : offset + PAGE_SIZE]
+
+
+_list_count = PreparedQuery(
+    "event_list_count",
+    lambda shape, park_id, now: (
+        event_list_queryset(shape[0], park_id, now).order_by().values(_one=Value(1)).annotate(n=Count("*")).values("n")
+    ),
+)
+_list_page = PreparedQuery("event_list_page", event_list_page_queryset)
+_list_kinds = PreparedQuery(
+    "event_list_kinds",
+    # As EventFilter reads them: the park's kinds, or every kind for a visitor without a park.
+    lambda shape, park_id: EventKind.objects.filter(park_id=park_id) if shape[0] else EventKind.objects.all(),
+)
+
+
+class _UnfilteredEvents:
+    """The unfiltered list as Paginator reads it: its count and its pages from prepared statements."""
+
+    def __init__(self, park_id: int | None, user_id: int | None, now):
+        self.values = (park_id or 0, user_id or 0, now)
+
+    def count(self) -> int:
+        park_id, _user_id, now = self.values
+        return _list_count.rows(park_id, now, shape=(park_id != 0,))[0]["n"]
+
+    def __getitem__(self, page: slice) -> list:
+        park_id, user_id, now = self.values
+        return _list_page.rows(*self.values, shape=(park_id != 0, user_id != 0, page.start))
+
+
+def event_list(request: HttpRequest) -> HttpResponse:
+    """Upcoming events, soonest first, with places left. Open to everyone (shared links)."""
+    user = request.user
+    park_id = user.park_id if user.is_authenticated else None
+    is_driver = user.is_authenticated and user.role == Role.DRIVER
+    now = timezone.now()
+
+    def filterset() -> EventFilter:
+        return EventFilter(
+            request.GET or None, queryset=event_list_queryset(park_id is not None, park_id, now), park_id=park_id
+        )
+
+    if set(request.GET) <= {"page"}:
+        # No filter (the usual request): count, page and kinds each by a statement compiled once per connection,
+        # and no filter set built unless its form is drawn.
+        bound = None
+        events = _UnfilteredEvents(park_id, user.pk if is_driver else None, now)
+        kinds = _list_kinds.rows(park_id or 0, shape=(park_id is not None,))
+    else:
+        bound = filterset()
+        events = bound.qs if bound.is_valid() else bound.queryset
+        kinds = list(bound.filters["kind"].queryset)
+    page = Paginator(events, PAGE_SIZE).get_page(request.GET.get("page"))
+    if isinstance(events, QuerySet):
+        page.object_list = attach_taken(page.object_list, limited_only=True)
+        mine = {}
+        if is_driver:
+            mine = dict(
+                Registration.objects.visible_to(user)
+                .active()
+                .filter(event_id__in=[e.pk for e in page.object_list])
+                .order_by()
+                .values_list("event_id", "status")
+            )
+        for event in page.object_list:
+            event.mine = mine.get(event.pk)
+    elif not is_driver:
+        for event in page.object_list:
+            event.mine = None
+    # The kinds are read once, for the filter form and for the rows' kind names (no join per event).
+    by_id = {kind.pk: kind for kind in kinds}
     for event in page.object_list:
         if event.kind_id in by_id:
             event.kind = by_id[event.kind_id]
-        event.mine = mine.get(event.pk)
-        event.places_badge = places_badge(event)
-    if filterset.is_bound:
-        filter_html = filterset.form.as_p()
+    if request.GET:  # bound (a filter, or only a page number)
+        filter_html = (bound or filterset()).form.as_p()
     else:
         key = (get_language(), park_id, tuple((kind.pk, kind.name) for kind in kinds))
-        filter_html = _unbound_filter_html(key, filterset)
+        filter_html = _unbound_filter_html(key, lambda: filterset().form.as_p())
     return render(
         request,
         "activities/event_list.html",
         {
             "page": page,
-            "filter": filterset,
+            "filter_open": bool(request.GET),
             "filter_html": filter_html,
             # Each row links to <list>/<pk>/ (the event page's URL): one reverse() for the page, not per row.
-            "detail_prefix": reverse("activities:event_list"),
+            "rows_html": list_rows_html(page.object_list, reverse("activities:event_list")),
         },
     )
+
+
+def _list_when(when: datetime) -> str:
+    """`when|date:"n月j日 D H:i"`, written out (Django's date formatter costs 20 µs a row)."""
+    return f"{when.month}月{when.day}日 {WEEKDAYS_ABBR[when.weekday()]} {when.hour:02d}:{when.minute:02d}"
+
+
+_LIST_ROW = (
+    '\n  <li class="event-item">\n    <a href="{}{}/">\n      <span class="event-when">{}</span>\n'
+    '      <strong class="event-title">{}</strong>\n      <span class="muted">{} · {}</span>\n    </a>\n'
+    '    <span class="event-state">{}\n    {}</span>\n  </li>\n'
+)
+
+
+def list_rows_html(events, detail_prefix: str) -> str:
+    """The list's rows, as the template's loop wrote them (a test compares the two in every state and both
+    languages): built here, a row costs a tenth of a template loop's iteration. Every value is escaped by
+    format_html; the places badge is already safe HTML (places_badge)."""
+    waiting = format_html('<span class="badge">{}</span>', _("On the waiting list"))
+    registered = format_html('<span class="badge">{}</span>', _("Registered"))
+    rows = [
+        format_html(
+            _LIST_ROW,
+            detail_prefix,
+            event.pk,
+            _list_when(timezone.localtime(event.starts_at)),
+            event.title,
+            event.kind,
+            event.venue,
+            places_badge(event),
+            (waiting if event.mine == "waiting" else registered) if event.mine else "",
+        )
+        for event in events
+    ]
+    return mark_safe("".join(rows))  # each row is format_html's
 
 
 def places_badge(event: Event) -> str:
@@ -107,11 +242,11 @@ def places_badge(event: Event) -> str:
 _filter_html_memo = KeyedMemo()
 
 
-def _unbound_filter_html(key: tuple, filterset: EventFilter) -> str:
+def _unbound_filter_html(key: tuple, make: Callable[[], str]) -> str:
     """The empty filter form's HTML (≈ 3 ms of widget templates) is a function of the language and of the
     park's kinds, which `key` holds: an edited kind makes a new key, so nothing needs invalidating. Bounded:
     the oldest half goes when it is full (parks × languages × kind edits)."""
-    return _filter_html_memo.get(key, filterset.form.as_p)
+    return _filter_html_memo.get(key, make)
 
 
 # What the event page shows (and registration_state() reads): not the organiser's or the site's other

@@ -104,9 +104,9 @@ def _pk(w: dict) -> dict:
 
 
 CASES = {
-    # Session, user, count for the pager, the page of events, places held (1 aggregate, events with a limit),
-    # the driver's registrations on the page, kinds (filter form and the rows' kind names).
-    "activities:event_list": Case(expect=EVERYONE_200, budget=("driver", 7)),
+    # Session, user, kinds (filter form and the rows' kind names), count for the pager, the page of events with
+    # the places held and the driver's own registrations.
+    "activities:event_list": Case(expect=EVERYONE_200, budget=("driver", 5)),
     # Session, user, the event with its places held, the driver's registration and waiting rank (one statement).
     "activities:event_detail": Case(kwargs=_pk, expect=EVERYONE_200, budget=("driver", 3)),
     # Session, user, event, places held (with a limit).
