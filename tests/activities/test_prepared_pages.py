@@ -232,3 +232,116 @@ def test_places_and_waiting_rank_in_the_query_equal_the_live_counts(park, tree, 
     check()
     event_cancel(event=event, notify=False)
     check()
+
+
+# templates/activities/event_detail.html before its share tags and facts were written in Python.
+OLD_EVENT_PAGE = """{% extends "base.html" %}{% load i18n %}
+{% block title %}{{ event.title }}{% endblock %}
+{% block meta %}
+  <meta name="description" content="{{ event.description|truncatechars:120 }}">
+  <meta property="og:type" content="website">
+  <meta property="og:title" content="{{ event.title }}">
+  <meta property="og:description" content="{{ event.starts_at|date:'Y-m-d H:i' }} · {{ event.venue }} · {{ event.description|truncatechars:100 }}">
+  <meta property="og:url" content="{{ page_url }}">
+  {% if og_image %}<meta property="og:image" content="{{ og_image }}">{% endif %}
+{% endblock %}
+{% block head %}{% include "activities/_head.html" %}{% endblock %}
+{% block content %}
+<p><a href="{% url 'activities:event_list' %}">← {% translate "All events" %}</a></p>
+{% if event.cover_thumb %}<img class="event-cover" src="{{ event.cover_thumb.url }}" alt="" width="320">{% endif %}
+<h1>{{ event.title }}</h1>
+<p>{% include "activities/_places.html" %} <span class="badge">{{ event.kind }}</span></p>
+<dl class="facts panel">
+  <dt>{% translate "When" %}</dt><dd>{{ event.starts_at|date:"Y-m-d D H:i" }} – {{ event.ends_at|date:"H:i" }}</dd>
+  <dt>{% translate "Where" %}</dt><dd>{{ event.venue }}</dd>
+  <dt>{% translate "Organiser" %}</dt><dd>{{ event.organiser }}</dd>
+  {% if event.partners %}<dt>{% translate "Partners" %}</dt><dd>{{ event.partners }}</dd>{% endif %}
+  <dt>{% translate "For" %}</dt><dd>{{ event.get_audience_display }}</dd>
+  {% if event.registration_closes %}<dt>{% translate "Register by" %}</dt><dd>{{ event.registration_closes|date:"Y-m-d H:i" }}</dd>{% endif %}
+</dl>
+{% if event.description %}<div class="event-description">{{ event.description|linebreaks }}</div>{% endif %}
+
+<section class="panel register-box">
+{% if registration %}
+  {% if registration.status == "waiting" %}
+    <p>{% blocktranslate with n=rank %}You are number {{ n }} on the waiting list.{% endblocktranslate %}</p>
+  {% else %}
+    <p>{% translate "You are registered." %}</p>
+  {% endif %}
+  <p><a class="button big" href="{% url 'activities:ticket' registration.ticket_code %}">{% translate "Show my ticket" %}</a></p>
+{% elif state == "open" %}
+  {% if user.is_authenticated and user.role != "driver" %}
+    <p class="muted">{% translate "Drivers register from their phones." %}</p>
+  {% else %}
+  <form method="post" action="{% url 'activities:event_register' event.pk %}">{% csrf_token %}
+    <button type="submit" class="big">{% if places_left == 0 %}{% translate "Join the waiting list" %}{% else %}{% translate "Register" %}{% endif %}</button>
+  </form>
+  {% if event.allow_family %}<p><a href="{% url 'activities:event_register' event.pk %}">{% translate "Register with family members" %}</a></p>{% endif %}
+  {% if not user.is_authenticated %}<p class="hint">{% translate "You will sign in with your phone number and a code by SMS, then come back here." %}</p>{% endif %}
+  {% endif %}
+{% elif state == "not_yet" %}
+  <p>{% blocktranslate with when=event.registration_opens|date:"Y-m-d H:i" %}Registration opens {{ when }}.{% endblocktranslate %}</p>
+{% elif state == "cancelled" %}
+  <p>{% translate "This event has been cancelled." %}</p>
+{% else %}
+  <p>{% translate "Registration for this event has closed." %}</p>
+{% endif %}
+</section>
+{% endblock %}
+"""
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_event_page_equals_the_template_of_before(client, park, tree, kinds, dong, desi, language, settings):
+    """Share tags and facts written in Python (views.public.event_meta_html, event_facts_html): the page is
+    the one the template of before renders from the same context, in every state, with markup, line breaks,
+    long descriptions cut at 100 and 120 characters, a cover, partners, a closing time, every weekday and
+    audience, and a query string in the shared URL."""
+    from datetime import timedelta
+
+    from django.template import RequestContext, Template
+    from django.utils import timezone
+
+    from activities.models import Audience, Event
+
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = language
+    long_text = ("第一段 " + MARKUP + " ") * 12 + "\n\n第二段\n第三行 & <i>"
+    start = timezone.localtime(timezone.now()).replace(hour=8, minute=5, second=0, microsecond=0)
+    events = []
+    for day, audience in zip(range(7), [*Audience.values, *Audience.values], strict=False):
+        event = make_event(
+            park,
+            kinds["clinic" if day % 2 else "legal"],
+            tree["b1"],
+            starts_at=start + timedelta(days=day + 1),
+            ends_at=start + timedelta(days=day + 1, hours=3, minutes=50),
+            capacity=[None, 1, 30][day % 3],
+            audience=audience,
+            title=MARKUP if day % 2 else f"活动{day}",
+            description=["", MARKUP, long_text, "短"][day % 4],
+            partners=MARKUP if day % 3 == 0 else "",
+            venue_text=MARKUP if day % 2 else "",
+            registration_closes=(start + timedelta(days=day)) if day % 2 else None,
+        )
+        events.append(event)
+    Event.objects.filter(pk=events[0].pk).update(cover_thumb="events/covers/2026/11/a&b <c>.jpg")
+    event_cancel(event=events[3], notify=False)
+    registration_create(event=events[1], user=drivers(park, 1)[0])  # full
+    registration_create(event=events[1], user=dong)  # dong waits
+    registration_create(event=events[2], user=dong)
+    old = Template(OLD_EVENT_PAGE)
+    pages = 0
+    for visitor in (None, dong, desi):
+        client.logout()
+        if visitor is not None:
+            client.force_login(visitor)
+        for event in events:
+            for query in ("", '?from=wechat&x="1"'):
+                response = client.get(reverse("activities:event_detail", args=[event.pk]) + query)
+                assert response.status_code == 200
+                context = RequestContext(response.wsgi_request, response.context[0].flatten())
+                expected = old.render(context)
+                strip = re.compile(r'name="csrfmiddlewaretoken" value="[^"]+"')
+                assert strip.sub("", response.content.decode()) == strip.sub("", expected), (event.title, query)
+                pages += 1
+    assert pages == 3 * 7 * 2
