@@ -345,3 +345,81 @@ def test_event_page_equals_the_template_of_before(client, park, tree, kinds, don
                 assert strip.sub("", response.content.decode()) == strip.sub("", expected), (event.title, query)
                 pages += 1
     assert pages == 3 * 7 * 2
+
+
+# templates/activities/ticket.html before the ticket was written in Python.
+OLD_TICKET = """{% extends "base.html" %}{% load i18n %}
+{% block title %}{% translate "Ticket" %} · {{ event.title }}{% endblock %}
+{% block head %}{% include "activities/_head.html" %}{% endblock %}
+{% block content %}
+<h1>{{ event.title }}</h1>
+<section class="ticket panel">
+  {% if registration.status == "confirmed" %}
+    <p class="ticket-status badge badge-ok">{% translate "Confirmed" %}</p>
+    <div class="qr">{{ qr }}</div>
+    <p class="hint">{% translate "Show this code at the door." %}</p>
+  {% elif registration.status == "attended" %}
+    <p class="ticket-status badge badge-ok">{% translate "Checked in" %}</p>
+  {% elif registration.status == "waiting" %}
+    <p class="ticket-status badge badge-warn">{% blocktranslate with n=rank %}Waiting list: number {{ n }}{% endblocktranslate %}</p>
+    <p class="hint">{% translate "We will text you if a place becomes free." %}</p>
+  {% else %}
+    <p class="ticket-status badge badge-alert">{% translate "Cancelled" %}</p>
+  {% endif %}
+  <p class="ticket-code">{% translate "Ticket code" %} <strong>{{ registration.ticket_code }}</strong></p>
+  <dl class="facts">
+    <dt>{% translate "Name" %}</dt><dd>{{ registration.name }}</dd>
+    <dt>{% translate "When" %}</dt><dd>{{ event.starts_at|date:"Y-m-d D H:i" }} – {{ event.ends_at|date:"H:i" }}</dd>
+    <dt>{% translate "Where" %}</dt><dd>{{ event.venue }}</dd>
+    <dt>{% translate "Places" %}</dt><dd>{{ registration.places }}</dd>
+    {% for f in family %}<dt>{{ f.relation }}</dt><dd>{{ f.name }}{% if f.age is not None %} ({% blocktranslate with age=f.age %}{{ age }} years{% endblocktranslate %}){% endif %}</dd>{% endfor %}
+  </dl>
+</section>
+{% if event.status == "cancelled" %}<p class="msg msg-error">{% translate "This event has been cancelled." %}</p>{% endif %}
+<div class="actions">
+  {% if registration.is_active %}<a class="button secondary" href="{% url 'activities:ticket_ics' registration.ticket_code %}">{% translate "Add to calendar" %}</a>{% endif %}
+  <a class="button secondary" href="{% url 'activities:event_detail' event.pk %}">{% translate "Event page" %}</a>
+</div>
+{% if can_cancel %}
+<form method="post" action="{% url 'activities:ticket_cancel' registration.ticket_code %}" class="cancel-form">{% csrf_token %}
+  <button type="submit" class="secondary">{% translate "Cancel my registration" %}</button>
+</form>
+{% endif %}
+{% endblock %}
+"""
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_ticket_equals_the_template_of_before(client, park, tree, kinds, dong, desi, language, settings):
+    """The ticket written in Python (views.public.ticket_html): the page the template of before renders from
+    the same context, in every state (confirmed with its QR code, waiting with its rank, attended,
+    cancelled, on a cancelled event), with family members with and without an age, and markup."""
+    from django.template import RequestContext, Template
+
+    from activities.models import FamilyMember
+
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = language
+    full = make_event(park, kinds["school"], tree["b1"], capacity=2, allow_family=True, title=MARKUP)
+    other = make_event(park, kinds["clinic"], tree["b1"], capacity=None, venue_text=MARKUP)
+    people = drivers(park, 3)
+    registration_create(event=full, user=people[0], family=[FamilyEntry(MARKUP, "<b>", None)])
+    registration_create(event=full, user=people[1])  # waits first
+    waiting, _ = registration_create(event=full, user=dong, family=[FamilyEntry("董小妹", "女儿", 8)])
+    confirmed, _ = registration_create(event=other, user=dong)
+    FamilyMember.objects.create(registration=confirmed, name=MARKUP, relation="母亲", age=None)
+    Registration.objects.filter(pk=confirmed.pk).update(name=MARKUP)
+    attended, _ = registration_create(event=make_event(park, kinds["legal"], tree["b2"]), user=dong)
+    registration_checkin(registration=attended, by=desi)
+    dropped, _ = registration_create(event=make_event(park, kinds["legal"], tree["b2"]), user=dong)
+    registration_cancel(registration=dropped, by=dong)
+    on_cancelled, _ = registration_create(event=make_event(park, kinds["legal"], tree["b2"]), user=dong)
+    event_cancel(event=on_cancelled.event, notify=False)
+    old = Template(OLD_TICKET)
+    strip = re.compile(r'name="csrfmiddlewaretoken" value="[^"]+"')
+    client.force_login(dong)
+    for registration in (waiting, confirmed, attended, dropped, on_cancelled):
+        response = client.get(reverse("activities:ticket", args=[registration.ticket_code]))
+        assert response.status_code == 200
+        expected = old.render(RequestContext(response.wsgi_request, response.context[0].flatten()))
+        assert strip.sub("", response.content.decode()) == strip.sub("", expected), registration.status
+    assert "<svg" in client.get(reverse("activities:ticket", args=[confirmed.ticket_code])).content.decode()
