@@ -356,6 +356,7 @@ def event_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "rank": rank,
             "state": event.registration_state(),
             "places_left": event.places_left(),
+            # What event_meta_html() shows, as the template of before read it (a test renders that template).
             "og_image": og_image,
             "page_url": page_url,
             "meta_html": event_meta_html(event, page_url, og_image),
@@ -587,6 +588,7 @@ def ticket(request: HttpRequest, code: str) -> HttpResponse:
         {
             "registration": registration,
             "event": event,
+            # What ticket_html() shows, as the template of before read it (a test renders that template).
             "family": family,
             "qr": qr,
             "rank": registration.rank,
