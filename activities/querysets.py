@@ -38,8 +38,8 @@ class EventQuerySet(ScopedQuerySet):
         park_id = getattr(user, "park_id", None) if getattr(user, "is_authenticated", False) else None
         return qs.filter(park_id=park_id) if park_id else qs
 
-    def upcoming(self):
-        return self.filter(ends_at__gte=timezone.now())
+    def upcoming(self, now=None):
+        return self.filter(ends_at__gte=now or timezone.now())
 
     def with_places(self):
         """Annotate `taken`: places held by confirmed and attended registrations (one aggregate join)."""

@@ -138,18 +138,17 @@ def _registration(key: str):
 
 
 CASES = {
-    # Session, user, count for the pager, the page of events, places held (1 aggregate, events with a limit),
-    # the driver's registrations on the page, kinds (filter form and the rows' kind names).
-    "activities:event_list": Case(expect=EVERYONE_200, budget=("driver", 7)),
-    # Session, user, event with the driver's registration, places held (an event with a limit only; their
-    # waiting rank if waiting).
-    "activities:event_detail": Case(kwargs=_pk, expect=EVERYONE_200, budget=("driver", 4)),
+    # Session, user, kinds (filter form and the rows' kind names), count for the pager, the page of events with
+    # the places held and the driver's own registrations.
+    "activities:event_list": Case(expect=EVERYONE_200, budget=("driver", 5)),
+    # Session, user, the event with its places held, the driver's registration and waiting rank (one statement).
+    "activities:event_detail": Case(kwargs=_pk, expect=EVERYONE_200, budget=("driver", 3)),
     # Session, user, event, places held (with a limit).
     "activities:event_register": Case(kwargs=_pk, expect=DRIVER_200, budget=("driver", 4)),
     # Session, user, count for the pager, registrations with their events.
     "activities:mine": Case(expect=DRIVER_200, budget=("driver", 4)),
-    # Session, user, registration with its event and venue and whether it has family members (they and a
-    # waiting rank only when there are some).
+    # Session, user, registration with its event, venue, waiting rank and whether it has family members (they
+    # only when there are some).
     "activities:ticket": Case(kwargs=_code, expect=DRIVER_200, budget=("driver", 3)),
     "activities:ticket_cancel": Case(kwargs=_code, expect=POST_ONLY),
     "activities:ticket_ics": Case(kwargs=_code, expect=DRIVER_200),

@@ -187,3 +187,57 @@ def _run_each(fns):
     for t in threads:
         t.join()
     assert not errors, errors
+
+
+# --- The one tap through the view: its statements are prepared once per connection (PreparedQuery) ---------
+
+
+def test_one_tap_registrations_through_the_view_for_30_places(park, tree, kinds):
+    """120 drivers tap "Register" at once, each on their own connection (each prepares its statements): 30
+    places confirmed, the others waiting in positions 1…90, one row each."""
+    from django.test import Client
+    from django.urls import reverse
+
+    people = drivers(park, 120)
+    event = make_event(park, kinds["clinic"], tree["b1"], capacity=30)
+    clients = []
+    for person in people:
+        client = Client()
+        client.force_login(person)
+        clients.append(client)
+    url = reverse("activities:event_register", args=[event.pk])
+    statuses = _run_all(lambda client: client.post(url).status_code, clients)
+    assert set(statuses) == {302}
+    regs = Registration.objects.filter(event=event)
+    assert regs.count() == 120 and regs.filter(status="confirmed").count() == 30
+    assert sorted(regs.filter(status="waiting").values_list("position", flat=True)) == list(range(1, 91))
+    # A second tap each: the same rows, nothing written.
+    assert set(_run_all(lambda client: client.post(url).status_code, clients[:40])) == {302}
+    assert regs.count() == 120
+
+
+def test_a_limit_set_while_a_registration_without_one_waits_for_the_row(park, tree, kinds, dong, wang):
+    """The event had no limit when the view read it; an organiser sets one place (already taken by wang) and
+    holds the row until commit. The registration's shared lock waits for that, then finds the limit and
+    puts dong on the waiting list (without the lock it would have confirmed him: one place, two people)."""
+    from activities.models import Event
+
+    event = make_event(park, kinds["clinic"], tree["b1"], capacity=None)
+    registration_create(event=event, user=wang)
+    stale = Event.objects.get(pk=event.pk)  # capacity None, as the view read it
+    editing = threading.Event()
+    outcome = {}
+
+    def set_limit():
+        with transaction.atomic():
+            Event.objects.filter(pk=event.pk).update(capacity=1)
+            editing.set()
+            time.sleep(0.5)  # the registration starts meanwhile and must wait for this commit
+
+    def register():
+        assert editing.wait(timeout=10)
+        outcome["status"] = registration_create(event=stale, user=dong)[0].status
+
+    _run_each([set_limit, register])
+    assert outcome == {"status": "waiting"}
+    assert Registration.objects.filter(event=event, status="confirmed").count() == 1

@@ -208,3 +208,33 @@ def test_limit_set_after_the_page_was_read_is_enforced(park, tree, kinds):
     Event.objects.filter(pk=event.pk).update(capacity=1)
     assert registration_create(event=event, user=a)[0].status == "confirmed"
     assert registration_create(event=event, user=b)[0].status == "waiting"
+
+
+def test_the_locked_paths_state_row_equals_the_orms_aggregate(park, tree, kinds, dong, wang):
+    """The capacity path reads places held, people waiting, the last position and the person's own row with
+    one statement prepared per connection: the same figures as QuerySet.aggregate() (also over no rows)."""
+    from django.db.models import Count, Max, Q, Sum
+
+    from activities.models import Registration
+    from activities.services import _registration_state, registration_cancel
+
+    event = make_event(park, kinds["school"], tree["b1"], capacity=3, allow_family=True)
+    people = [dong, wang, *drivers(park, 4)]
+
+    def check():
+        for person in people:
+            expected = Registration.objects.filter(event=event).aggregate(
+                taken=Sum("places", filter=Q(status__in=Registration.HOLDING), default=0),
+                waiting=Count("pk", filter=Q(status="waiting")),
+                last=Max("position"),
+                mine=Max("pk", filter=Q(user=person)),
+            )
+            assert _registration_state.rows(event.pk, person.pk) == [expected]
+
+    check()  # no registrations: one row all the same
+    registration_create(event=event, user=dong, family=[FamilyEntry("董小妹", "女儿", 8)])
+    for person in people[1:]:
+        registration_create(event=event, user=person)
+    check()
+    registration_cancel(registration=Registration.objects.get(event=event, user=dong), by=dong)
+    check()
