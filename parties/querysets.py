@@ -90,7 +90,12 @@ class InstructorQuerySet(ScopedQuerySet):
     park_lookup = "park"
 
     def scope_secretary(self, user):
-        return self.filter(enterprises__organisation__in=_subtree_ids(user), park_id=user.park_id).distinct()
+        # The instructors of enterprises in the subtree, each once: a subquery, not a join with DISTINCT, under
+        # which an aggregate (the dashboard's count) counted one row per enterprise, not per instructor.
+        from parties.models import Enterprise
+
+        assigned = Enterprise.objects.filter(organisation__in=_subtree_ids(user), instructor__isnull=False)
+        return self.filter(pk__in=assigned.values("instructor_id"), park_id=user.park_id)
 
     def scope_instructor(self, user):
         # Also written as SQL in parties.visit_querysets (_MINE): change both (tests compare them).

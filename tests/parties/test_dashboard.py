@@ -112,3 +112,24 @@ def test_terms_ending_card_counts_ended_and_ending_terms(client, alice, sam, tre
     assert terms(sam) == 2  # both inside sam's subtree (综合党委一 and 传化公路港党支部)
     Organisation.objects.filter(pk=tree["g1"].pk).update(term_end=today + timedelta(days=3650))
     assert terms(alice) == 1
+
+
+def test_secretarys_instructor_card_counts_each_instructor_once(client, sam, tree):
+    from parties.models import Enterprise, Instructor
+
+    # 指导员一 instructs two more enterprises of the subtree, and a full-time instructor one more.
+    full_time = Instructor.objects.create(park=tree["ins1"].park, name="专职指导员", kind=Instructor.Kind.FULL_TIME)
+    for n, instructor in enumerate([tree["ins1"], tree["ins1"], full_time]):
+        Enterprise.objects.create(
+            park=tree["e1"].park,
+            name=f"二级企业{n}",
+            kind="secondary",
+            platform=tree["e1"],
+            organisation=tree["b1"],
+            instructor=instructor,
+        )
+    client.force_login(sam)
+    card = next(c for c in _cards(client).values() if c.url.endswith("?kind=platform"))
+    assert card.value == 2 == Instructor.objects.visible_to(sam).count()
+    assert str(card.note) == "专职1名"
+    assert set(Instructor.objects.visible_to(sam)) == {tree["ins1"], full_time}  # not 指导员二 (another subtree)
