@@ -34,8 +34,11 @@ def queryset_reader(compiler, using: str) -> Callable[[Sequence], object]:
 
     select, klass_info, annotation_col_map = compiler.select, compiler.klass_info, compiler.annotation_col_map
     converters = compiler.get_converters([column for column, _sql, _alias in select[: compiler.col_count]])
-    if klass_info is None:  # a values() query: the row as a dict, converted
-        names = [alias or column.target.attname for column, _sql, alias in select[: compiler.col_count]]
+    query = compiler.query
+    if not query.default_cols:  # values() or values_list(): the row as a dict, converted
+        # Named as the ORM's ValuesIterable names them (values("park") is "park", not "park_id"), in the SQL's
+        # column order. (klass_info is no test: a values() query of model fields has one too.)
+        names = [*query.extra_select, *query.values_select, *query.annotation_select]
 
         def read_values(row: Sequence) -> dict:
             if converters:

@@ -9,7 +9,7 @@ from django.contrib import messages
 from django.contrib.auth import logout
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.db import IntegrityError, connection
+from django.db import IntegrityError
 from django.db.models import F, Subquery
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -23,6 +23,7 @@ from drivers_home import services
 from drivers_home.forms import DriverProfileForm, FloatingRequestForm, ServicesForm
 from drivers_home.models import PRIVACY_NOTICE_VERSION, CheckIn, DriverProfile, FloatingMemberRequest, Site
 from parkportal.roles import Role
+from parkportal.rows import PreparedQuery
 from parkportal.scoping import get_visible_or_404, role_required
 
 
@@ -31,20 +32,19 @@ def _site_and_services_by_token(token: str, driver_id: int | None = None) -> tup
     the driver's profile (its pk and name, or None) comes in the same query as `profile_pk` and `profile_name` on
     the site: uncorrelated subqueries, which PostgreSQL runs once, not per row.
 
-    The query is `site_page_queryset`'s, compiled once per database connection (`_site_page_statement`): building
-    and compiling it cost about 1.5 ms of CPU per request, more than the rest of the page's own work. Only its
-    SQL is kept; every request reads the database afresh."""
+    The query is `site_page_queryset`'s, compiled once per database connection (`_site_page`, a PreparedQuery):
+    building and compiling it cost about 1.5 ms of CPU per request, more than the rest of the page's own work.
+    Only the statement is kept; every request reads the database afresh."""
     if not 8 <= len(token) <= 32:
         raise Http404
-    sql, params, read = _site_page_statement(connection, driver_id is not None)
-    values = {_TOKEN: token, _DRIVER: driver_id}
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [values.get(p, p) if isinstance(p, str | int) else p for p in params])
-        rows = [read(row) for row in cursor.fetchall()]
+    if driver_id is None:
+        rows = _site_page.rows(token, shape="visitor")
+    else:
+        rows = _site_page.rows(token, driver_id, shape="driver")
     if not rows:
         raise Http404
     first = rows[0]
-    site = Site.from_db(connection.alias, SITE_FIELDS, [first[name] for name in SITE_FIELDS])
+    site = Site.from_db("default", SITE_FIELDS, [first[name] for name in SITE_FIELDS])
     if driver_id is not None:
         site.profile_pk, site.profile_name = first["profile_pk"], first["profile_name"]
     return site, [r["service_name"] for r in rows if r["service_name"] is not None]
@@ -70,33 +70,10 @@ def site_page_queryset(token: str, driver_id: int | None):
     return rows.order_by("service_order", "service_name").values_list(*SITE_FIELDS, "service_name", *extra)
 
 
-# Placeholder values the statement is compiled with; each request puts its own in their places. No token is
-# 8-32 characters of \0, and no user has a negative id.
-_TOKEN = "\0" * 8
-_DRIVER = -8_000_000_001
-
-
-def _site_page_statement(conn, with_driver: bool):
-    """(sql, params with the placeholders, row reader) of site_page_queryset, once per connection and variant."""
-    key = "_drivers_site_page_driver" if with_driver else "_drivers_site_page"
-    prepared = conn.__dict__.get(key)
-    if prepared is None:
-        query = site_page_queryset(_TOKEN, _DRIVER if with_driver else None).query
-        compiler = query.get_compiler(connection=conn)
-        sql, params = compiler.as_sql()
-        found = [p for p in params if isinstance(p, str | int) and p in (_TOKEN, _DRIVER)]
-        assert found.count(_TOKEN) == 1 and found.count(_DRIVER) == (2 if with_driver else 0), params
-        # The column order of the SQL (ValuesListIterable reorders only for Python; the reader names them).
-        names = [*query.extra_select, *query.values_select, *query.annotation_select]
-        converters = compiler.get_converters([column for column, _sql, _alias in compiler.select])
-
-        def read(row):
-            if converters:
-                row = next(iter(compiler.apply_converters([row], converters)))
-            return dict(zip(names, row, strict=True))
-
-        prepared = conn.__dict__[key] = (sql, tuple(params), read)
-    return prepared
+_site_page = PreparedQuery(
+    "site_page",
+    lambda shape, token, driver_id=None: site_page_queryset(token, driver_id if shape == "driver" else None),
+)
 
 
 def rules_context() -> dict:

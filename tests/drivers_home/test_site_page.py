@@ -1,4 +1,4 @@
-"""The site page's query is compiled once per connection (views.driver._site_page_statement): it must read what the
+"""The site page's query is compiled once per connection (views.driver._site_page, a PreparedQuery): it must read what the
 queryset reads, and the page must be the page the ORM's instances made."""
 
 from __future__ import annotations
@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 
 import pytest
-from django.db import connection
+from django.db import connections
 from django.db.models import F, Subquery
 
 from drivers_home.models import DriverProfile, Service, Site
@@ -58,7 +58,8 @@ def test_the_statement_reads_what_the_queryset_reads(request, hostile, home, sta
             assert new._state.adding is False and new._state.db == "default"
             if user is not None:
                 assert (new.profile_pk, new.profile_name) == (old.profile_pk, old.profile_name)
-    assert "_drivers_site_page" + ("_driver" if user else "") in connection.__dict__
+    compiled = connections["default"].__dict__["_portal_prepared_site_page"]
+    assert ("driver" if user else "visitor") in {shape for shape, _types in compiled}
 
 
 def test_a_change_shows_on_the_next_request(client, dan, home, services):
