@@ -34,7 +34,8 @@ def queryset_reader(compiler, using: str) -> Callable[[Sequence], object]:
 
     select, klass_info, annotation_col_map = compiler.select, compiler.klass_info, compiler.annotation_col_map
     converters = compiler.get_converters([column for column, _sql, _alias in select[: compiler.col_count]])
-    if klass_info is None:  # a values() query: the row as a dict, converted
+    # A values() query: the row as a dict, converted (with fields selected, the compiler has klass_info too).
+    if klass_info is None or compiler.query.values_select:
         names = [alias or column.target.attname for column, _sql, alias in select[: compiler.col_count]]
 
         def read_values(row: Sequence) -> dict:
