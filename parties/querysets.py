@@ -43,7 +43,6 @@ class OrganisationQuerySet(ScopedQuerySet):
         return self.filter(_path_q(user, ""), park_id=user.park_id)
 
     def scope_instructor(self, user):
-        # Also written as SQL in parties.visit_querysets.INSTRUCTOR_SCOPE_SQL: change both (tests compare them).
         return self.filter(
             Q(enterprises__instructor__user=user) | Q(enterprises__platform__instructor__user=user),
             park_id=user.park_id,
@@ -69,7 +68,6 @@ class EnterpriseQuerySet(ScopedQuerySet):
         )
 
     def scope_instructor(self, user):
-        # Also written as SQL in parties.visit_querysets.INSTRUCTOR_ENTERPRISES_WHERE: change both (tests compare).
         # Q(instructor__user=user) | Q(platform__instructor__user=user), as subqueries: the joins made
         # PostgreSQL join every enterprise of the park to its platform and both instructors (4 ms at 3,549).
         from parties.models import Enterprise, Instructor
@@ -98,7 +96,6 @@ class InstructorQuerySet(ScopedQuerySet):
         return self.filter(pk__in=assigned.values("instructor_id"), park_id=user.park_id)
 
     def scope_instructor(self, user):
-        # Also written as SQL in parties.visit_querysets (_MINE): change both (tests compare them).
         return self.filter(user=user)
 
 

@@ -15,6 +15,7 @@ from datetime import date, timedelta
 from django.conf import settings
 from django.db.models import OuterRef, Q, Subquery
 
+from parkportal.rows import PreparedQuery
 from parkportal.scoping import ScopedQuerySet
 from parties.querysets import subtree_q
 
@@ -86,39 +87,52 @@ class VisitRevisionQuerySet(_VisitScoped):
 
 
 def is_instructor(user) -> bool:
-    """An active instructor of a park: the role whose scope the SQL below writes out (else: visible_to)."""
+    """An active instructor of a park: the role whose pages read their scope through the prepared statements
+    below (anyone else: visible_to, as it is)."""
     return bool(user.is_authenticated and user.is_active and user.role == "instructor" and user.park_id)
 
 
-# The instructor's scope as SQL, for the instructor's two phone pages (my enterprises, the visits list), where
-# building and compiling the scoped querysets was the largest part of the page's Python time (≈ 2 ms). Each is
-# the querysets' rule written out: tests/parties/test_visit_sql.py compares them with visible_to() for every
-# persona and for data that crosses parks. A change of a scope_instructor method must change them too.
-#: "My" instructor ids (InstructorQuerySet.scope_instructor). Param: the user's id.
-_MINE = "SELECT i.id FROM parties_instructor i WHERE i.user_id = %s"
-#: The enterprises of an instructor (EnterpriseQuerySet.scope_instructor: theirs, and their platforms'
-#: secondary enterprises), as a condition on `e`. Params: user id, user id, park id.
-INSTRUCTOR_ENTERPRISES_WHERE = (
-    f"(e.instructor_id IN ({_MINE}) OR e.platform_id IN "
-    f"(SELECT p.id FROM parties_enterprise p WHERE p.instructor_id IN ({_MINE}))) AND e.park_id = %s"
+# The instructor's two phone pages (my enterprises, the visits list) read their scope with statements compiled
+# once per connection (parkportal.rows.PreparedQuery): building and compiling the scoped querysets was the largest
+# part of the pages' Python time (≈ 2 ms). The querysets are built by visible_to() itself, for a stand-in
+# instructor whose id and park land in plain `=` comparisons, so the scope_instructor methods stay the one rule.
+
+
+def _stand_in_instructor(user_id: int, park_id: int):
+    """What visible_to and the scope_instructor methods read of an instructor: active, the role, the park, the
+    pk (compared with Instructor.user)."""
+    from parkportal.models import User
+    from parkportal.roles import Role
+
+    return User(pk=user_id, role=Role.INSTRUCTOR, park_id=park_id, is_active=True)
+
+
+def instructor_scope_queryset(user):
+    """One statement for the visits list: the user's Instructor rows (the filter's choices, by name), the ids of
+    the enterprises they see (the list's scope) and the committees they see (by path), as rows of (source, pk,
+    name, sort). Every column is an annotation, so the three parts select them in the same order."""
+    from django.db.models import CharField, F, Value
+
+    from parties.models import Enterprise, Instructor, Organisation
+
+    def rows(queryset, source: str, name, sort):
+        return (
+            queryset.order_by()
+            .annotate(scope_source=Value(source), scope_pk=F("pk"), scope_name=name, scope_sort=sort)
+            .values_list("scope_source", "scope_pk", "scope_name", "scope_sort")
+        )
+
+    none = Value(None, output_field=CharField())
+    instructors = rows(Instructor.objects.visible_to(user), "i", F("name"), F("name"))
+    enterprises = rows(Enterprise.objects.visible_to(user), "e", none, none)
+    committees = rows(Organisation.objects.visible_to(user).filter(kind="committee"), "o", F("name"), F("path"))
+    return instructors.union(enterprises, committees, all=True).order_by("scope_source", "scope_sort")
+
+
+_instructor_scope = PreparedQuery(
+    "instructor_scope",
+    lambda _shape, user_id, park_id: instructor_scope_queryset(_stand_in_instructor(user_id, park_id)),
 )
-#: One query for the visits list: the instructor's own Instructor rows (the filter's choices), the enterprises
-#: above (the list's scope) and the committees among the organisations of those enterprises
-#: (OrganisationQuerySet.scope_instructor: an organisation of the park with an enterprise assigned to them or to a
-#: platform of theirs, in any park), each group in its queryset's order.
-INSTRUCTOR_SCOPE_SQL = f"""
-SELECT 'i', i.id, i.name, i.name FROM parties_instructor i WHERE i.user_id = %s
-UNION ALL
-SELECT 'e', e.id, NULL, NULL FROM parties_enterprise e WHERE {INSTRUCTOR_ENTERPRISES_WHERE}
-UNION ALL
-SELECT 'o', o.id, o.name, o.path FROM parties_organisation o
-WHERE o.park_id = %s AND o.kind = 'committee' AND o.id IN (
-    SELECT e.organisation_id FROM parties_enterprise e
-    WHERE e.instructor_id IN ({_MINE})
-       OR e.platform_id IN (SELECT p.id FROM parties_enterprise p WHERE p.instructor_id IN ({_MINE}))
-)
-ORDER BY 1, 4
-"""
 
 InstructorScope = namedtuple("InstructorScope", "instructor_ids enterprise_ids instructors committees")
 
@@ -126,26 +140,20 @@ InstructorScope = namedtuple("InstructorScope", "instructor_ids enterprise_ids i
 def instructor_scope(user) -> InstructorScope:
     """An instructor's Instructor ids, the ids of the enterprises assigned to them (their platform enterprises and
     those platforms' secondary enterprises), and the visits filter's choices ((pk, name) of their instructors, by
-    name; of the committees they see, by path), in ONE query (INSTRUCTOR_SCOPE_SQL). Kept on the user object:
+    name; of the committees they see, by path), in ONE query (instructor_scope_queryset). Kept on the user object:
     the request's list and its filter share it. Only for `is_instructor(user)`."""
     cached = getattr(user, "_instructor_scope", None)
     if cached is not None:
         return cached
-    from django.db import connections, router
-
-    from parties.models import Enterprise
-
-    uid, park = user.pk, user.park_id
     instructors, enterprise_ids, committees = [], [], []
-    with connections[router.db_for_read(Enterprise)].cursor() as cursor:
-        cursor.execute(INSTRUCTOR_SCOPE_SQL, [uid, uid, uid, park, park, uid, uid])
-        for source, pk, name, _order in cursor.fetchall():
-            if source == "e":
-                enterprise_ids.append(pk)
-            elif source == "i":
-                instructors.append((pk, name))
-            else:
-                committees.append((pk, name))
+    for row in _instructor_scope.rows(user.pk, user.park_id, using=_database()):
+        source, pk = row["scope_source"], row["scope_pk"]
+        if source == "e":
+            enterprise_ids.append(pk)
+        elif source == "i":
+            instructors.append((pk, row["scope_name"]))
+        else:
+            committees.append((pk, row["scope_name"]))
     user._instructor_scope = InstructorScope([pk for pk, _ in instructors], enterprise_ids, instructors, committees)
     return user._instructor_scope
 
@@ -164,15 +172,32 @@ def interval_days() -> int:
 EnterpriseRow = namedtuple("EnterpriseRow", "pk name kind platform_id last_visit days_since overdue")
 
 
-#: "My enterprises": each enterprise of the instructor with the date of its last visit (an index probe on
-#: (enterprise, date) per enterprise), by name. Params: as INSTRUCTOR_ENTERPRISES_WHERE.
-MY_ENTERPRISES_SQL = f"""
-SELECT e.id, e.name, e.kind, e.platform_id,
-       (SELECT v.date FROM parties_visit v WHERE v.enterprise_id = e.id ORDER BY v.date DESC LIMIT 1)
-FROM parties_enterprise e
-WHERE {INSTRUCTOR_ENTERPRISES_WHERE}
-ORDER BY e.name
-"""
+def my_enterprises_queryset(user):
+    """(pk, name, kind, platform_id, last visit) of the enterprises the user sees, by name: for an instructor,
+    theirs, with the date of each one's last visit (an index probe on (enterprise, date) per enterprise)."""
+    from parties.models import Enterprise, Visit
+
+    last = Visit.objects.filter(enterprise=OuterRef("pk")).order_by("-date").values("date")[:1]
+    return (
+        Enterprise.objects.visible_to(user)
+        .annotate(last_visit=Subquery(last))
+        .order_by("name")
+        .values_list("pk", "name", "kind", "platform_id", "last_visit")
+    )
+
+
+_my_enterprises = PreparedQuery(
+    "my_enterprises",
+    lambda _shape, user_id, park_id: my_enterprises_queryset(_stand_in_instructor(user_id, park_id)),
+)
+
+
+def _database() -> str:
+    from django.db import router
+
+    from parties.models import Enterprise
+
+    return router.db_for_read(Enterprise)
 
 
 def as_date(value):
@@ -181,24 +206,14 @@ def as_date(value):
 
 
 def my_enterprise_values(user) -> list[tuple]:
-    """(pk, name, kind, platform_id, last visit) of the instructor's enterprises, by name, in ONE query: the
-    SQL above for an instructor; for anyone else (who has no enterprises of their own) their visible ones."""
-    from parties.models import Enterprise, Visit
-
-    if is_instructor(user):
-        from django.db import connections, router
-
-        with connections[router.db_for_read(Enterprise)].cursor() as cursor:
-            cursor.execute(MY_ENTERPRISES_SQL, [user.pk, user.pk, user.park_id])
-            return [(pk, name, kind, platform, as_date(last)) for pk, name, kind, platform, last in cursor.fetchall()]
-
-    last = Visit.objects.filter(enterprise=OuterRef("pk")).order_by("-date").values("date")[:1]
-    return list(
-        Enterprise.objects.visible_to(user)
-        .annotate(last_visit=Subquery(last))
-        .order_by("name")
-        .values_list("pk", "name", "kind", "platform_id", "last_visit")
-    )
+    """my_enterprises_queryset's rows, in ONE query: a prepared statement for an instructor; for anyone else (who
+    has no enterprises of their own) their visible ones."""
+    if not is_instructor(user):
+        return list(my_enterprises_queryset(user))
+    return [
+        (row["pk"], row["name"], row["kind"], row["platform_id"], row["last_visit"])
+        for row in _my_enterprises.rows(user.pk, user.park_id, using=_database())
+    ]
 
 
 def my_enterprises(user, today: date):

@@ -127,3 +127,15 @@ def test_without_server_side_statements_behind_a_pooler(people, park, settings):
         assert [query["sql"][:7] for query in queries.captured_queries] == ["SELECT "]
     finally:
         connection.settings_dict.pop("DISABLE_SERVER_SIDE_CURSORS")
+
+
+def test_a_values_query_with_fields_gives_the_orms_dicts(people, park):
+    """values() with model fields and an annotation: dicts, as the ORM's values() gives them (not instances)."""
+
+    def build(_shape, park_id):
+        return User.objects.filter(park_id=park_id).annotate(park_name=F("park__name")).order_by("pk")
+
+    fields = ("pk", "username", "last_login", "park_name")
+    prepared = PreparedQuery("test_user_values", lambda *args: build(*args).values(*fields))
+    assert prepared.rows(park.pk) == list(build((), park.pk).values(*fields))
+    assert prepared.rows(park.pk)[0]["last_login"].tzinfo is not None

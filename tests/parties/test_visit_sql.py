@@ -1,5 +1,6 @@
-"""The instructor's pages read with SQL written out (parties.visit_querysets, parties.views.visits): the same rows
-as the scoped querysets and the ORM page they replace, for every persona, on PostgreSQL and SQLite."""
+"""The instructor's pages read with prepared statements (parties.visit_querysets) and SQL written out
+(parties.views.visits): the same rows as the scoped querysets and the ORM page they replace, for every persona, on
+PostgreSQL and SQLite."""
 
 from __future__ import annotations
 
@@ -110,6 +111,45 @@ def test_my_enterprise_values_are_the_orm_rows(request, crossing, ian, tree):
         assert rows == expected, user.username
         assert all(isinstance(r[4], date) for r in rows if r[4] is not None)
     assert my_enterprise_values(ian)[0][4] is None or isinstance(my_enterprise_values(ian)[0][4], date)
+
+
+def drop_statements():
+    """Forget the instructor's statements compiled on this connection: the next call builds them again."""
+    from django.db import connections
+
+    for name in ("instructor_scope", "my_enterprises"):
+        connections["default"].__dict__.pop(f"_portal_prepared_{name}", None)
+
+
+@pytest.fixture
+def fresh_statements():
+    drop_statements()
+    yield
+    drop_statements()  # none compiled under the test's patches stays for the next tests
+
+
+def test_the_statements_follow_the_scope_instructor_methods(monkeypatch, fresh_statements, crossing, ian, tree):
+    """visible_to is the one rule: a change of a scope_instructor method changes what the pages read."""
+    from parties.querysets import EnterpriseQuerySet, OrganisationQuerySet
+
+    before = instructor_scope(type(ian).objects.get(pk=ian.pk))
+    assert crossing["tenant"].pk in before.enterprise_ids and "委员会乙" in dict(before.committees).values()
+    drop_statements()
+    # Only the enterprises assigned to them directly (not their platforms' secondaries), and no committees.
+    monkeypatch.setattr(
+        EnterpriseQuerySet,
+        "scope_instructor",
+        lambda self, user: self.filter(instructor__user=user, park_id=user.park_id),
+    )
+    monkeypatch.setattr(OrganisationQuerySet, "scope_instructor", lambda self, user: self.none())
+    user = type(ian).objects.get(pk=ian.pk)
+    after = instructor_scope(user)
+    assert sorted(after.enterprise_ids) == sorted(Enterprise.objects.visible_to(user).values_list("pk", flat=True))
+    assert crossing["tenant"].pk not in after.enterprise_ids and crossing["own"].pk in after.enterprise_ids
+    assert after.committees == [] and after.instructors == before.instructors
+    assert [row[0] for row in my_enterprise_values(user)] == list(
+        Enterprise.objects.visible_to(user).order_by("name").values_list("pk", flat=True)
+    )
 
 
 @pytest.fixture
