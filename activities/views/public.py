@@ -295,15 +295,7 @@ def event_page_queryset(shape: tuple[bool, bool], pk: int, user_id: int, park_id
         taken=Case(When(capacity__isnull=False, then=Coalesce(Subquery(held), 0)), output_field=IntegerField())
     )
     if is_driver:
-        ahead = (
-            Registration.objects.filter(
-                event=OuterRef("pk"), status=RegistrationStatus.WAITING, position__lt=OuterRef("my_position")
-            )
-            .order_by()
-            .values("event")
-            .annotate(n=Count("pk"))
-            .values("n")
-        )
+        ahead = _waiting_ahead(OuterRef("pk"), OuterRef("my_position"))
         events = events.annotate(
             mine=FilteredRelation(
                 "registrations",
@@ -533,21 +525,25 @@ TICKET_FIELDS = (
 )
 
 
+def _waiting_ahead(event: OuterRef, position: OuterRef):
+    """How many people wait ahead of `position` on `event`'s waiting list (waiting_rank() minus one), as a
+    subquery of the event page's and the ticket's one statement."""
+    return (
+        Registration.objects.filter(event=event, status=RegistrationStatus.WAITING, position__lt=position)
+        .order_by()
+        .values("event")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+
+
 def ticket_queryset(shape: tuple[bool], code: str, user_id: int, park_id: int):
     """The ticket's one query: the registration the driver may see (`visible_to`), with its event and venue,
     its waiting rank, and whether it has family members (most have none: their query is skipped; the admin
     can add some to any registration, so `places` does not tell). `shape` = (the driver has a park,)."""
     (has_park,) = shape
     driver = _stand_in_driver(user_id, park_id if has_park else None)
-    ahead = (
-        Registration.objects.filter(
-            event=OuterRef("event"), status=RegistrationStatus.WAITING, position__lt=OuterRef("position")
-        )
-        .order_by()
-        .values("event")
-        .annotate(n=Count("pk"))
-        .values("n")
-    )
+    ahead = _waiting_ahead(OuterRef("event"), OuterRef("position"))
     return (
         Registration.objects.select_related("event", "event__site")
         .only(*TICKET_FIELDS)
