@@ -23,7 +23,6 @@ from django.db.models import (
     Q,
     QuerySet,
     Subquery,
-    Sum,
     Value,
     When,
 )
@@ -42,7 +41,7 @@ from django.views.decorators.http import require_POST
 from activities.filters import EventFilter
 from activities.forms import family_formset
 from activities.models import Event, EventKind, FamilyMember, Registration, RegistrationStatus
-from activities.querysets import attach_taken
+from activities.querysets import attach_taken, taken_expression
 from activities.services import FamilyEntry, RegistrationError, registration_cancel, registration_create
 from parkportal.memo import KeyedMemo
 from parkportal.models import User
@@ -79,16 +78,7 @@ def event_list_page_queryset(shape: tuple[bool, bool, int], park_id: int, user_i
     """One page of the unfiltered list (`shape` = (has a park, is a driver, offset)), each event with the
     places held (`taken`, for an event with a limit) and a driver's own registration status (`mine`)."""
     has_park, is_driver, offset = shape
-    held = (
-        Registration.objects.filter(event=OuterRef("pk"), status__in=Registration.HOLDING)
-        .order_by()
-        .values("event")
-        .annotate(n=Sum("places"))
-        .values("n")
-    )
-    events = event_list_queryset(has_park, park_id, now).annotate(
-        taken=Case(When(capacity__isnull=False, then=Coalesce(Subquery(held), 0)), output_field=IntegerField())
-    )
+    events = event_list_queryset(has_park, park_id, now).annotate(taken=taken_expression())
     if is_driver:
         # Their active registration (at most one per person and event), as Registration.visible_to reads it.
         own = (
@@ -284,16 +274,7 @@ def event_page_queryset(shape: tuple[bool, bool], pk: int, user_id: int, park_id
     # Scalar subqueries, only evaluated where the CASE needs them (an event with a limit, a waiting driver):
     # compiling them per request cost as much as running places_left()'s own query, compiled once they cost
     # nothing.
-    held = (
-        Registration.objects.filter(event=OuterRef("pk"), status__in=Registration.HOLDING)
-        .order_by()
-        .values("event")
-        .annotate(n=Sum("places"))
-        .values("n")
-    )
-    events = events.annotate(
-        taken=Case(When(capacity__isnull=False, then=Coalesce(Subquery(held), 0)), output_field=IntegerField())
-    )
+    events = events.annotate(taken=taken_expression())
     if is_driver:
         ahead = _waiting_ahead(OuterRef("pk"), OuterRef("my_position"))
         events = events.annotate(
