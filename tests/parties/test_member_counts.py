@@ -4,7 +4,6 @@ every kind of write, on PostgreSQL and SQLite; and the tree and reminders show t
 from __future__ import annotations
 
 import importlib
-import threading
 from datetime import date
 
 import pytest
@@ -16,6 +15,7 @@ from parties import services
 from parties.floating import member_accept_floating
 from parties.models import Member, MemberCount, MemberStatus, Organisation
 from parties.reminders import counted_organisations, member_counts, organisations_with_counts, uses_counters
+from tests.threads import run_together
 
 pytestmark = pytest.mark.django_db
 
@@ -349,26 +349,14 @@ def test_members_added_at_once_to_one_organisation_lose_no_count(tree):
     meet in ON CONFLICT) and to an existing one, each in its own transaction; no count is lost."""
     new = Organisation.objects.create(park=tree["root"].park, parent=tree["c1"], name="新支部")
     threads_n, per_thread = 8, 10
-    barrier = threading.Barrier(threads_n)
-    errors: list[BaseException] = []
 
     def add(t: int):
-        try:
-            barrier.wait()
-            for i in range(per_thread):
-                with transaction.atomic():
-                    member(tree, f"并发{t}-{i}", org=new, is_floating=i % 4 == 0)
-                    member(tree, f"并发b{t}-{i}", org="b1", status=["full", "probationary"][i % 2])
-        except BaseException as exc:  # noqa: BLE001  reported to the test
-            errors.append(exc)
-        finally:
-            connection.close()
+        for i in range(per_thread):
+            with transaction.atomic():
+                member(tree, f"并发{t}-{i}", org=new, is_floating=i % 4 == 0)
+                member(tree, f"并发b{t}-{i}", org="b1", status=["full", "probationary"][i % 2])
 
-    threads = [threading.Thread(target=add, args=(t,)) for t in range(threads_n)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(60)
+    errors = run_together(*(lambda t=t: add(t) for t in range(threads_n)))
     assert errors == []
     counts = MemberCount.objects.get(organisation=new)
     total = threads_n * per_thread
@@ -392,20 +380,6 @@ def test_moves_in_opposite_directions_at_once_lose_no_count(tree):
         member(tree, f"乙{i}", org="b2")
     a = list(Member.objects.filter(organisation=tree["b1"]).values_list("pk", flat=True))
     b = list(Member.objects.filter(organisation=tree["b2"]).values_list("pk", flat=True))
-    barrier = threading.Barrier(3)
-    errors: list[BaseException] = []
-
-    def run(target):
-        def go():
-            try:
-                barrier.wait()
-                target()
-            except BaseException as exc:  # noqa: BLE001  reported to the test
-                errors.append(exc)
-            finally:
-                connection.close()
-
-        return go
 
     def add():
         for i in range(20):
@@ -416,10 +390,5 @@ def test_moves_in_opposite_directions_at_once_lose_no_count(tree):
         lambda: Member.objects.filter(pk__in=b).update(organisation=tree["b1"], status="probationary"),
         add,
     ]
-    threads = [threading.Thread(target=run(t)) for t in targets]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(60)
-    assert errors == []
+    assert run_together(*targets) == []
     assert_in_step()

@@ -2,40 +2,14 @@
 
 from __future__ import annotations
 
-import threading
-
 import pytest
-from django.db import connection
 
 from parties.models import VisitRevision
 from parties.visit_services import problem_hand_to_mediation, visit_update
 from tests.parties.visit_matrix import make_visit
+from tests.threads import run_together
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
-
-
-def _run_together(*targets) -> list[BaseException]:
-    barrier = threading.Barrier(len(targets))
-    errors: list[BaseException] = []
-
-    def wrap(target):
-        def run():
-            try:
-                barrier.wait()
-                target()
-            except BaseException as exc:  # noqa: BLE001  reported to the test
-                errors.append(exc)
-            finally:
-                connection.close()
-
-        return run
-
-    threads = [threading.Thread(target=wrap(t)) for t in targets]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(30)
-    return errors
 
 
 def test_two_clicks_at_once_open_one_mediation_case(ian, alice, sam, tree, park):
@@ -47,7 +21,7 @@ def test_two_clicks_at_once_open_one_mediation_case(ian, alice, sam, tree, park)
     )
     problem = visit.problems.get()
 
-    errors = _run_together(
+    errors = run_together(
         lambda: problem_hand_to_mediation(problem=problem, user=alice),
         lambda: problem_hand_to_mediation(problem=problem, user=sam),
     )
@@ -59,7 +33,7 @@ def test_two_clicks_at_once_open_one_mediation_case(ian, alice, sam, tree, park)
 
 def test_two_edits_at_once_both_land_and_both_are_in_the_history(ian, alice, tree):
     visit = make_visit(ian, tree["e1"])
-    errors = _run_together(
+    errors = run_together(
         lambda: visit_update(visit=visit, user=ian, changes={"summary": "补充了会议记录检查情况。"}),
         lambda: visit_update(visit=visit, user=alice, changes={"people_met": "王经理、工会主席"}),
     )
@@ -92,7 +66,7 @@ def test_the_same_visit_form_sent_twice_at_once_logs_one_visit(ian, tree):
             submit_token=token,
         )
 
-    errors = _run_together(log, log, log)
+    errors = run_together(log, log, log)
     assert errors == []
     assert Visit.objects.count() == 1
     assert Visit.objects.get().problems.count() == 1
