@@ -68,7 +68,10 @@ def test_writes_of_every_kind_show_on_the_next_visit(client, alice, tree):
     Member.objects.filter(pk=people[0].pk).update(is_floating=True, home_organisation="南充市某支部")
     assert figures(client)["Floating members"] == 1
     Member.objects.bulk_create(
-        [Member(park_id=alice.park_id, organisation=tree["b2"], name=f"新{i}", status=MemberStatus.FULL) for i in range(4)]
+        [
+            Member(park_id=alice.park_id, organisation=tree["b2"], name=f"新{i}", status=MemberStatus.FULL)
+            for i in range(4)
+        ]
     )
     assert figures(client)["Party members"] == 7
     with connection.cursor() as cursor:
