@@ -124,3 +124,22 @@ def test_coverage_follows_writes_made_without_signals(client, alice, tree, grow_
     assert html == _fresh(client, "parties:coverage")
     Organisation.objects.filter(pk=tree["g1"].pk).update(name="改名的综合党委")
     assert "改名的综合党委" in _get(client, "parties:coverage")
+
+
+def test_a_secretarys_root_path_is_the_shallowest_organisation_they_answer_for(tree, sam, park):
+    """parties.querysets.secretary_root_path reads it with a statement prepared once per connection."""
+    from parties.querysets import secretary_root_path
+    from tests.conftest import make_user
+
+    def fresh(user):
+        user = type(user).objects.get(pk=user.pk)
+        return secretary_root_path(user)
+
+    assert fresh(sam) == tree["g1"].path
+    Organisation.objects.filter(pk=tree["b1"].pk).update(secretary_user=sam)  # deeper: g1 stays the root
+    assert fresh(sam) == tree["g1"].path
+    Organisation.objects.filter(pk=tree["root"].pk).update(secretary_user=sam)
+    assert fresh(sam) == tree["root"].path
+    nobody = make_user("sec-without-org", "secretary", park)
+    assert fresh(nobody) is None
+    assert Organisation.objects.filter(secretary_user=sam, park_id=park.pk).order_by("depth").first().path == fresh(sam)
