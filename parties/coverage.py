@@ -11,7 +11,9 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.db.models import Q, Value
+from django.utils.translation import get_language
 
+from parkportal import querycache
 from parkportal.roles import Role
 from parties.models import CoverageStatus, Enterprise, Organisation
 from parties.models.organisation import PATH_STEP
@@ -120,6 +122,22 @@ def coverage_with_overall(
             for key, value in values.items():
                 setattr(root, key, getattr(root, key) + value)
     return rows, root, unassigned, figures
+
+
+def coverage_key(request, missing) -> tuple | None:
+    """The querycache key of the coverage page's content: the generations and SQL of the viewer's organisations
+    and enterprises (coverage_with_overall reads nothing else: its paths' query reads the same two tables) and of
+    the missing list (`missing`), the rules, the language, the path and the query string (the page number)."""
+    user = request.user
+    extra = (
+        request.path,
+        tuple((name, tuple(values)) for name, values in request.GET.lists()),
+        get_language(),
+        tuple(sorted(settings.PORTAL_RULES.items())),
+    )
+    return querycache.key(
+        Organisation.objects.visible_to(user), Enterprise.objects.visible_to(user), missing, extra=extra
+    )
 
 
 def _paths(organisation_ids: set[int], platform_ids: set[int]) -> tuple[dict[int, str], dict[int, str | None]]:

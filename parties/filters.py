@@ -2,7 +2,9 @@
 
 Every `<select>` is a `FastSelect` and the model choices are read with values_list (parkportal.widgets): the
 organisation filter lists the whole tree (400 organisations in a large park), and Django's per-option templates
-and one model instance per option were most of a list page's time.
+and one model instance per option were most of a list page's time. The model choices' options are kept rendered
+(`cache_options`, under the generations of their tables and their SQL): a list page seen with a new query string
+reads and writes them only when their data changed.
 """
 
 from __future__ import annotations
@@ -54,6 +56,7 @@ class OrganisationChoiceField(ValuesModelChoiceField):
     """Indents each organisation by its depth, so the select reads like the tree."""
 
     label_fields = ("name", "depth")
+    cache_options = True
 
     def label_from_values(self, name, depth) -> str:
         return "\u3000" * depth + name
@@ -63,6 +66,7 @@ class NamedChoiceField(ValuesModelChoiceField):
     """A model choice labelled by its name (`__str__` of Category and Enterprise), read without instances."""
 
     label_fields = ("name",)
+    cache_options = True
 
 
 class NamedChoiceFilter(django_filters.ModelChoiceFilter):

@@ -24,8 +24,9 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import get_language, gettext, ngettext
 
+from parkportal import querycache
 from parkportal.roles import Role
-from parties.models import Member, MemberStatus, Organisation, OrganisationKind
+from parties.models import Member, MemberCount, MemberStatus, Organisation, OrganisationKind
 from parties.rules import add_months, months_before
 from parties.visit_querysets import as_date
 
@@ -306,6 +307,20 @@ def reminders_for(user, today: date | None = None, *, members: bool = True) -> R
         result.inactive_members,
     )
     return result
+
+
+def cached_reminders_for(user, today: date | None = None, *, members: bool = True) -> Reminders:
+    """reminders_for(), kept per process under the generations of the tables it reads (organisations, their
+    member counters, members), the viewer's scope of organisations and members (their SQL), the day, the rules
+    and the language (parkportal.querycache). Shared between requests: read it, never change it."""
+    today = today or timezone.localdate()
+    key = querycache.key(
+        Organisation.objects.visible_to(user),
+        Member.objects.visible_to(user),
+        models=(Organisation, MemberCount, Member),
+        extra=(today, tuple(sorted(settings.PORTAL_RULES.items())), members, uses_counters(user), get_language()),
+    )
+    return querycache.get(key, lambda: reminders_for(user, today, members=members))
 
 
 @dataclass

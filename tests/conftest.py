@@ -224,3 +224,12 @@ def world(park, other_park, tree) -> dict:
     from tests.world import build_world
 
     return build_world(park, other_park, tree)
+
+
+@pytest.fixture(autouse=True)
+def _empty_querycache():
+    """What parkportal.querycache keeps is keyed on generations, which roll back with each test's transaction:
+    an entry of an earlier test under the same generation must not be served."""
+    from parkportal import querycache
+
+    querycache.clear()

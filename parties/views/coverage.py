@@ -4,10 +4,12 @@ from html import escape as html_escape
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.template.loader import render_to_string
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 
+from parkportal import querycache
 from parkportal.excel import xlsx_response
 from parkportal.scoping import OFFICE_ROLES, role_required
 from parties import coverage as cov
@@ -78,22 +80,35 @@ def _missing_rows(rows: list[dict], labels: dict[str, str]) -> list[SafeString]:
 
 @role_required(*OFFICE_ROLES)
 def coverage(request: HttpRequest) -> HttpResponse:
-    # Queries: committees (1), aggregate per (organisation, platform), whose sums are the overall figures, and the
-    # paths that place them under committees (2), missing list count + page (2).
-    rows, root_row, unassigned, overall = cov.coverage_with_overall(request.user)
-    page = paginate(request, cov.missing_enterprises(request.user).values(*MISSING_COLUMNS))
-    page.object_list = list(page.object_list)
-    labels = _missing_labels()
-    context = {
-        "overall": overall,
-        "rows": rows,
-        "root_row": root_row,
-        "unassigned": unassigned,
-        "page": page,
-        "labels": labels,
-        "missing_rows": _missing_rows(page.object_list, labels),
-        "organisation_url": pk_url_prefix("parties:organisation"),
-    }
+    # Queries: session, user, (the secretary's root path), the generations of the tables the page reads: seen
+    # before under the same data, its content is kept whole (parkportal.querycache). Else also: committees (1),
+    # aggregate per (organisation, platform), whose sums are the overall figures, and the paths that place them
+    # under committees (2), missing list count + page (2).
+    user = request.user
+    missing = cov.missing_enterprises(user).values(*MISSING_COLUMNS)
+
+    def content() -> tuple:
+        figures = cov.coverage_with_overall(user)
+        context = dict(zip(("rows", "root_row", "unassigned", "overall"), figures, strict=True))
+        labels = _missing_labels()
+        page = paginate(request, missing)
+        page.object_list = list(page.object_list)
+        context["page"] = page
+        html = render_to_string(
+            "parties/_coverage_content.html",
+            {
+                **context,
+                "labels": labels,
+                "missing_rows": _missing_rows(page.object_list, labels),
+                "organisation_url": pk_url_prefix("parties:organisation"),
+            },
+            request=request,
+        )
+        return html, context
+
+    html, figures = querycache.get(cov.coverage_key(request, missing), content)
+    # The figures and the page too, for whoever reads the context.
+    context = {**figures, "content": html}
     return render(request, "parties/coverage.html", context)
 
 

@@ -4,13 +4,18 @@ from __future__ import annotations
 
 from html import escape as html_escape
 
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.template.loader import render_to_string
+from django.utils import timezone
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import get_language, pgettext
 from django.utils.translation import gettext as _
-from django.utils.translation import pgettext
+from django_filters import ModelChoiceFilter
 
+from parkportal import querycache
 from parkportal.excel import xlsx_response
 from parkportal.masking import mask_phone
 from parkportal.scoping import OFFICE_ROLES, role_required
@@ -48,16 +53,25 @@ MEMBER_COLUMNS = (
 )
 
 
-def _enterprises(request: HttpRequest) -> EnterpriseFilter:
+def _enterprise_base(request: HttpRequest):
+    """The enterprise list before its filters."""
     queryset = Enterprise.objects.visible_to(request.user).select_related(
         "platform", "category", "organisation", "instructor"
     )
-    return EnterpriseFilter(request.GET or None, queryset=queryset.order_by("name", "pk"), request=request)
+    return queryset.order_by("name", "pk")
+
+
+def _member_base(request: HttpRequest):
+    """The member list before its filters."""
+    return Member.objects.visible_to(request.user).select_related("organisation", "enterprise").order_by("name", "pk")
+
+
+def _enterprises(request: HttpRequest) -> EnterpriseFilter:
+    return EnterpriseFilter(request.GET or None, queryset=_enterprise_base(request), request=request)
 
 
 def _members(request: HttpRequest) -> MemberFilter:
-    queryset = Member.objects.visible_to(request.user).select_related("organisation", "enterprise")
-    return MemberFilter(request.GET or None, queryset=queryset.order_by("name", "pk"), request=request)
+    return MemberFilter(request.GET or None, queryset=_member_base(request), request=request)
 
 
 def _filtered(filterset):
@@ -130,17 +144,59 @@ def _enterprise_rows(rows: list[dict], labels: dict[str, str]) -> list[SafeStrin
     return out
 
 
+def _content_key(request: HttpRequest, filterset_class, base_queryset) -> tuple | None:
+    """The querycache key of a filtered list's content (its filter form, count, rows and page links): the
+    generations and SQL of the list's queryset before filtering and of every choice filter's queryset (the
+    viewer's scope is in them), and everything else the content is made of: the query string (in its order, as
+    the page links keep it), the path, the viewer's role (the import link), the language, today and the rules
+    (filters such as "inactive" count months back from today)."""
+    choices = [
+        f.get_queryset(request) for f in filterset_class.base_filters.values() if isinstance(f, ModelChoiceFilter)
+    ]
+    extra = (
+        request.path,
+        tuple((name, tuple(values)) for name, values in request.GET.lists()),
+        request.user.role,
+        get_language(),
+        timezone.localdate(),
+        tuple(sorted(settings.PORTAL_RULES.items())),
+    )
+    return querycache.key(base_queryset, *choices, extra=extra)
+
+
+def _list_page(request, template: str, filterset_class, base, columns, make_labels, render_rows) -> HttpResponse:
+    """A filtered list's page: its content (`_<list>_content.html`), kept whole when seen before under the same
+    data and query string (parkportal.querycache: then the request reads the generations and nothing else)."""
+
+    def content() -> tuple:
+        filterset = filterset_class(request.GET or None, queryset=base, request=request)
+        labels, queryset = make_labels(), _filtered(filterset).values(*columns)
+        page = paginate(request, queryset)
+        page.object_list = list(page.object_list)
+        context = {"filter": filterset, "page": page, "labels": labels, "rows": render_rows(page.object_list, labels)}
+        return render_to_string(f"parties/_{template}_content.html", context, request=request), page
+
+    key = _content_key(request, filterset_class, base)
+    html, page = querycache.get(key and ("content", key), content)
+    # The page too, for whoever reads the context; its count and rows are read already.
+    return render(request, f"parties/{template}.html", {"content": html, "page": page})
+
+
 @role_required(*OFFICE_ROLES)
 def enterprise_list(request: HttpRequest) -> HttpResponse:
-    filterset = _enterprises(request)
-    page = paginate(request, _filtered(filterset).values(*ENTERPRISE_COLUMNS))
-    page.object_list = list(page.object_list)
-    labels = _enterprise_labels()
-    return render(
-        request,
-        "parties/enterprise_list.html",
-        {"filter": filterset, "page": page, "labels": labels, "rows": _enterprise_rows(page.object_list, labels)},
+    # Queries: session, user, (the secretary's root path), the generations of the tables the page reads; on a
+    # miss also the filter's options (each kept on their own), count and rows.
+    base = _enterprise_base(request)
+    return _list_page(
+        request, "enterprise_list", EnterpriseFilter, base, ENTERPRISE_COLUMNS, _enterprise_labels, _enterprise_rows
     )
+
+
+@role_required(*OFFICE_ROLES)
+def member_list(request: HttpRequest) -> HttpResponse:
+    # Queries: as enterprise_list.
+    base = _member_base(request)
+    return _list_page(request, "member_list", MemberFilter, base, MEMBER_COLUMNS, _member_labels, _member_rows)
 
 
 @role_required(*OFFICE_ROLES)
@@ -230,19 +286,6 @@ def _member_rows(rows: list[dict], labels: dict[str, str]) -> list[SafeString]:
         )
         out.append(mark_safe(html))  # noqa: S308 - every value in it is escaped above or a date
     return out
-
-
-@role_required(*OFFICE_ROLES)
-def member_list(request: HttpRequest) -> HttpResponse:
-    filterset = _members(request)
-    page = paginate(request, _filtered(filterset).values(*MEMBER_COLUMNS))
-    page.object_list = list(page.object_list)
-    labels = _member_labels()
-    return render(
-        request,
-        "parties/member_list.html",
-        {"filter": filterset, "page": page, "labels": labels, "rows": _member_rows(page.object_list, labels)},
-    )
 
 
 @role_required(*OFFICE_ROLES)

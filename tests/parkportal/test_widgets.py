@@ -122,3 +122,17 @@ def test_values_choice_field_rejects_a_choice_outside_its_queryset():
     assert field.clean(str(a.pk)) == a
     with pytest.raises(forms.ValidationError):
         field.clean(str(b.pk))
+
+
+@pytest.mark.parametrize("choices", [CHOICES, GROUPED, [(1, "a"), (10, "b"), (11, "c")]])
+@pytest.mark.parametrize("value", [None, "", 1, "2", "3", 3, "10", "nope", ["1", "3"], ["3", "1"]])
+@pytest.mark.parametrize("multiple", [False, True])
+def test_marking_kept_options_gives_what_rendering_them_selected_gives(choices, value, multiple):
+    """Kept options (rendered with none selected) are marked as render_options would have marked them: a single
+    select its first match in the document's order, a multiple one every match."""
+    from parkportal.widgets import mark_selected, render_options
+
+    widget = (FastSelectMultiple if multiple else FastSelect)(choices=choices)
+    values = widget.format_value(value)
+    kept = render_options(choices, multiple=multiple)
+    assert mark_selected(kept, values, multiple=multiple) == render_options(choices, set(values), multiple=multiple)

@@ -46,20 +46,23 @@ CASES = {
         # members, vanguard posts
         budget=("park_admin", 10),
     ),
-    # session, user, platforms, categories, organisations (filter choices), count, page
-    "parties:enterprise_list": Case(expect=OFFICE, budget=("park_admin", 7)),
+    # session, user, the generations of the tables read (parkportal.querycache), platforms, categories,
+    # organisations (filter choices), count, page. Seen again under the same data: session, user, generations.
+    "parties:enterprise_list": Case(expect=OFFICE, budget=("park_admin", 8)),
     "parties:enterprise_export": Case(expect=OFFICE, budget=("park_admin", 3)),  # session, user, rows
-    "parties:member_list": Case(expect=OFFICE, budget=("park_admin", 5)),  # session, user, organisations, count, page
+    # session, user, generations, organisations, count, page (kept: session, user, generations)
+    "parties:member_list": Case(expect=OFFICE, budget=("park_admin", 6)),
     "parties:member_export": Case(expect=OFFICE, budget=("park_admin", 3)),
-    # session, user, committees, aggregate per (organisation, platform) (its sums are the overall figures), paths,
-    # missing count + page
-    "parties:coverage": Case(expect=OFFICE, budget=("park_admin", 7)),
+    # session, user, generations, committees, aggregate per (organisation, platform) (its sums are the overall
+    # figures), paths, missing count + page (kept: session, user, generations)
+    "parties:coverage": Case(expect=OFFICE, budget=("park_admin", 8)),
     "parties:coverage_export": Case(expect=OFFICE, budget=("park_admin", 3)),
-    # session, user, organisations with their member counters, birthdays count + rows, inactive count + rows
-    "parties:reminders": Case(expect=OFFICE, budget=("park_admin", 7)),
-    # session, user, organisations with their member counters
+    # session, user, generations, organisations with their member counters, birthdays count + rows, inactive
+    # count + rows (kept: session, user, generations)
+    "parties:reminders": Case(expect=OFFICE, budget=("park_admin", 8)),
+    # session, user, generations, organisations with their member counters (kept: session, user, generations)
     "parties:reminder_group": Case(
-        expect=OFFICE, kwargs=lambda w: {"group": "terms_overdue"}, budget=("park_admin", 3)
+        expect=OFFICE, kwargs=lambda w: {"group": "terms_overdue"}, budget=("park_admin", 4)
     ),
     "parties:import_members": Case(expect=OFFICE, budget=("park_admin", 2)),
     "parties:import_members_template": Case(expect=OFFICE, budget=("park_admin", 2)),

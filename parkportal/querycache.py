@@ -1,0 +1,137 @@
+"""What a page computes from ORM queries, kept per process under the generations of the tables they read.
+
+`key(*querysets)` is (the database, `generations.read()` of every table the querysets' SQL reads, each
+statement's SQL and parameters): the same key means the same SQL over tables with the same contents, so the
+same rows. The scope is in the SQL (`visible_to(user)` compiles into it), so it is never written again here.
+`get(key, make)` calls make() once per key and process (parkportal.memo.KeyedMemo). The key must be made
+BEFORE make() runs (generations.read's rule): a write committed in between then gives a newer key, never an
+older key for newer data.
+
+A queryset that reads a table without a generation counter gets no key (None), and `get` then just calls
+make(): nothing is cached that could go stale unseen.
+
+For pages that only read (GET). The triggers bump at COMMIT: inside a transaction that has written, the
+generation read is still the old one while the rows read include the uncommitted writes, and were that
+transaction rolled back, an entry computed there would stand under a current generation.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from collections.abc import Callable, Hashable, Iterable
+from functools import cache
+
+from django.apps import apps
+from django.core.exceptions import EmptyResultSet
+from django.core.signals import request_finished, request_started
+from django.db import connections
+
+from parkportal import generations
+from parkportal.memo import KeyedMemo
+
+#: Every table a compiled ORM statement reads follows a FROM or a JOIN, quoted (subqueries included).
+_TABLE = re.compile(r'\b(?:FROM|JOIN)\s+"([^"]+)"')
+
+_memo = KeyedMemo(max_entries=256)
+
+
+@cache
+def _models_by_table() -> dict[str, type]:
+    return {model._meta.db_table: model for model in apps.get_models(include_auto_created=True)}
+
+
+#: The tables whose writes move a generation (their migrations add the triggers: parkportal/generations.py), as far
+#: as what is kept here reads them. A query reading any other table is not kept. A test checks that each of these
+#: carries its trigger (tests/parkportal/test_querycache.py).
+TRACKED = frozenset(
+    {
+        "parties_category",
+        "parties_enterprise",
+        "parties_instructor",
+        "parties_member",
+        "parties_membercount",
+        "parties_organisation",
+    }
+)
+
+
+_request = threading.local()
+
+
+def _start(**kwargs) -> None:
+    _request.generations = {}
+
+
+def _finish(**kwargs) -> None:
+    _request.generations = None
+
+
+request_started.connect(_start, dispatch_uid="parkportal.querycache.start")
+request_finished.connect(_finish, dispatch_uid="parkportal.querycache.finish")
+
+
+def _generation(names: tuple[str, ...], using: str) -> str:
+    """generations.read(*names): outside a request, read now; in a request, from the counters of every TRACKED
+    table read in one query at the request's first key, so a page with several kept parts reads them once.
+    Still read before anything the request computes under them, which is what makes a key correct (a write
+    committed after that read makes the entry newer than its key, never older)."""
+    snapshot = getattr(_request, "generations", None)
+    if snapshot is None:
+        return generations.read(*names, using=using)
+    counters = snapshot.get(using)
+    if counters is None:
+        tracked = sorted(TRACKED)
+        placeholders = ", ".join(["%s"] * len(tracked))
+        with connections[using].cursor() as cursor:
+            cursor.execute(
+                f"SELECT table_name, n FROM {generations.TABLE} WHERE table_name IN ({placeholders})", tracked
+            )
+            counters = snapshot[using] = dict(cursor.fetchall())
+    return str(sum(counters.get(name, 0) for name in names))
+
+
+def tables(sql: str) -> set[str]:
+    return set(_TABLE.findall(sql))
+
+
+def key(*querysets, models: Iterable[type] = (), extra: Hashable = ()) -> tuple | None:
+    """The key of what is computed from these querysets' rows (and `models`' tables, read by raw SQL beside
+    them) and `extra` (whatever else it depends on: today, the rules, the language). None: do not cache."""
+    statements = []
+    read = set(models)
+    by_table = _models_by_table()
+    using = None
+    for queryset in querysets:
+        using = queryset.db
+        try:
+            sql, params = queryset.query.get_compiler(using=using).as_sql()
+        except EmptyResultSet:
+            return None
+        for table in tables(sql):
+            model = by_table.get(table)
+            if model is None:
+                return None
+            read.add(model)
+        statements.append((sql, tuple(params)))
+    names = generations.tables_of(read)
+    if not names or not TRACKED.issuperset(names):
+        return None
+    result = (using, names, _generation(names, using), tuple(statements), extra)
+    try:
+        hash(result)
+    except TypeError:
+        return None
+    return result
+
+
+def get(key: Hashable | None, make: Callable[[], object]):
+    """make() once per key in this process; every time when the key is None."""
+    if key is None:
+        return make()
+    return _memo.get(key, make)
+
+
+def clear() -> None:
+    """Forget everything kept (tests: generations roll back with a test's transaction and come again)."""
+    _memo._values.clear()
