@@ -112,11 +112,20 @@ def pg_drop() -> list[str]:
 
 
 def _sqlite_add(row: str, sign: str) -> str:
-    """SQLite: make sure the counter row of `row` (NEW or OLD) exists, then add `sign` 1 to its counts."""
-    return f"""
+    """SQLite: make sure the counter row of `row` (NEW or OLD) exists, then add `sign` 1 to its counts.
+
+    A subtraction never creates the row: it exists since the member was counted in, unless the counters were
+    emptied first (a test database's flush deletes table by table in no fixed order), and a new row would
+    then go below zero."""
+    insert = (
+        f"""
     INSERT INTO parties_membercount (organisation_id, park_id, full_members, local_members, floating_members)
         VALUES ({row}.organisation_id, {row}.park_id, 0, 0, 0)
-        ON CONFLICT (organisation_id, park_id) DO NOTHING;
+        ON CONFLICT (organisation_id, park_id) DO NOTHING;"""
+        if sign == "+"
+        else ""
+    )
+    return f"""{insert}
     UPDATE parties_membercount SET
         full_members = full_members {sign} (NOT {row}.is_floating AND {row}.status = 'full'),
         local_members = local_members {sign} (NOT {row}.is_floating),
