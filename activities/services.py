@@ -35,7 +35,8 @@ from activities.models import (
     Registration,
     RegistrationStatus,
 )
-from parkportal.rows import PreparedQuery
+from parkportal.models import User
+from parkportal.rows import PreparedQuery, _prepare_on_server
 from parkportal.sms import send_sms
 
 
@@ -87,6 +88,142 @@ _registration_state = PreparedQuery(
         .values("taken", "waiting", "last", "mine")
     ),
 )
+
+
+def _visible_event(shape: tuple[str, bool], event_id: int, user_id: int, park_id: int):
+    """The event if this person may see it (`visible_to`, built for a stand-in with the person's role, id and
+    park: PreparedQuery's stand-in values). `shape` = (role, the person has a park)."""
+    role, has_park = shape
+    person = User(pk=user_id, role=role, park_id=park_id if has_park else None, is_active=True)
+    return Event.objects.visible_to(person).filter(pk=event_id).order_by()
+
+
+# The one tap's two ways to lock the event it may see, in its transaction. An event without a limit is read
+# under the shared lock (the filter on the limit is checked again on the row's latest version after a wait, so
+# a limit set meanwhile finds nothing); only if that finds nothing is the row locked FOR UPDATE (an event with
+# a limit, or not visible). The shared statement locks nothing it does not return, so the exclusive one never
+# upgrades a lock this transaction holds (two such upgrades would deadlock).
+_tap_share = PreparedQuery(
+    "tap_event_for_share",
+    lambda shape, event_id, user_id, park_id: _visible_event(shape, event_id, user_id, park_id).filter(
+        capacity__isnull=True
+    ),
+    lock='FOR SHARE OF "activities_event"',
+)
+_tap_update = PreparedQuery(
+    "tap_event_for_update",
+    lambda shape, event_id, user_id, park_id: _visible_event(shape, event_id, user_id, park_id).select_for_update(
+        of=("self",)
+    ),
+)
+
+
+class _InsertUnlessEarlierOrWaiting:
+    """INSERT of a new registration row, only if the event has no row of this person and nobody waiting, in
+    one statement (RETURNING its id, or no row): "earlier row or anyone waiting?" and the insert were two round
+    trips. It runs after the event's shared lock was granted, so (as a statement of its own) it sees every row
+    committed before that: the same guarantee the separate read gave. Hand-written, as the ORM has no
+    INSERT … SELECT; the columns are the model's own, their values prepared by the fields as save() does.
+    Prepared on the PostgreSQL server once per session, as PreparedQuery does."""
+
+    name = "portal_registration_insert_unless_earlier_or_waiting"
+
+    def __init__(self):
+        self._sql: dict[str, tuple[str, list]] = {}
+
+    def _statement(self, connection) -> tuple[str, list]:
+        found = self._sql.get(connection.vendor)
+        if found is None:
+            meta = Registration._meta
+            fields = [f for f in meta.local_concrete_fields if not f.primary_key]
+            qn = connection.ops.quote_name
+            if connection.vendor == "postgresql":
+                # INSERT … SELECT types its values by themselves, not by the columns: each is cast to the
+                # column's type (strings to text, so that the column's length check still refuses, as it
+                # would an INSERT … VALUES; a cast to varchar(n) would cut the string).
+                values = ", ".join(
+                    "CAST(%s AS {})".format(
+                        "text" if f.get_internal_type() in ("CharField", "TextField") else f.db_type(connection)
+                    )
+                    for f in fields
+                )
+            else:
+                values = ", ".join(["%s"] * len(fields))
+            table = qn(meta.db_table)
+            column = {name: qn(meta.get_field(name).column) for name in ("event", "user", "status")}
+            sql = (
+                f"INSERT INTO {table} ({', '.join(qn(f.column) for f in fields)}) SELECT {values} "
+                f"WHERE NOT EXISTS (SELECT 1 FROM {table} WHERE {column['event']} = %s "
+                f"AND ({column['user']} = %s OR {column['status']} = %s)) RETURNING {qn(meta.pk.column)}"
+            )
+            found = self._sql[connection.vendor] = (sql, fields)
+        return found
+
+    def __call__(self, registration: Registration) -> bool:
+        """Insert `registration` (filled, event and user set) and set its pk; False (nothing written) if the
+        event has a row of this person or anyone waiting."""
+        from django.db import connections
+
+        # The connection itself, not django.db.connection: that proxy's attributes would be shared by every
+        # thread, and _prepare_on_server keeps what it prepared on the object it is given.
+        connection = connections[registration._state.db or "default"]
+        sql, fields = self._statement(connection)
+        registration.fill_park()
+        params = [f.get_db_prep_save(f.pre_save(registration, True), connection) for f in fields]
+        params += [registration.event_id, registration.user_id, RegistrationStatus.WAITING]
+        with connection.cursor() as cursor:
+            if connection.vendor == "postgresql" and not connection.settings_dict.get("DISABLE_SERVER_SIDE_CURSORS"):
+                name = f"{self.name}_{len(fields)}"
+                _prepare_on_server(connection, cursor, name, sql)
+                sql = f"EXECUTE {name} ({', '.join(['%s'] * len(params))})"
+            cursor.execute(sql, params)
+            row = cursor.fetchone()
+        if row is None:
+            return False
+        registration.pk = row[0]
+        registration._state.adding = False
+        registration._state.db = connection.alias
+        return True
+
+
+_insert_unless_earlier_or_waiting = _InsertUnlessEarlierOrWaiting()
+
+
+def registration_tap(*, event_id: int, user, now=None) -> tuple[Registration, bool]:
+    """The event page's one tap: register `user` alone for the event `event_id` if they may see it (else
+    Event.DoesNotExist). As registration_create, in fewer round trips: the visibility read is the lock.
+
+    An event without a limit: its row under the shared lock, then the insert that writes nothing if the person
+    has a row or anyone waits. Anything else (a limit, an earlier row, people waiting, registration not open, a
+    concurrent double tap refused by the unique constraint) goes to the locked path, which decides it as for
+    registration_create (an earlier registration is returned before "registration has closed" is said)."""
+    now = now or timezone.now()
+    try:
+        done = _tap(event_id=event_id, user=user, now=now)
+    except IntegrityError:
+        done = None  # as in registration_create: this attempt was rolled back; the locked path finds the row
+    if done is not None:
+        return done
+    return _register_under_lock(event_id=event_id, user=user, family=[], now=now)
+
+
+@transaction.atomic
+def _tap(*, event_id: int, user, now) -> tuple[Registration, bool] | None:
+    values, shape = (event_id, user.pk, user.park_id or 0), (user.role, user.park_id is not None)
+    shared = _tap_share.rows(*values, shape=shape)
+    if not shared:
+        locked = _tap_update.rows(*values, shape=shape)
+        if not locked:
+            raise Event.DoesNotExist
+        return _register_locked(locked[0], user=user, family=[], now=now)
+    event = shared[0]
+    if event.registration_state(now) != "open":
+        return None
+    registration = Registration(event=event, user=user)
+    _fill(registration, user=user, places=_check_family(event, []), position=None)
+    if not _insert_unless_earlier_or_waiting(registration):
+        return None
+    return registration, True
 
 
 def _share_event(event_id: int) -> Event:
@@ -236,7 +373,11 @@ def _register_under_lock(*, event_id: int, user, family: list[FamilyEntry], now)
     locked = _event_for_update.rows(event_id)
     if not locked:
         raise Event.DoesNotExist
-    event = locked[0]
+    return _register_locked(locked[0], user=user, family=family, now=now)
+
+
+def _register_locked(event: Event, *, user, family: list[FamilyEntry], now) -> tuple[Registration, bool]:
+    """The locked path's decision; the caller's transaction holds `event` FOR UPDATE."""
     state = _registration_state.rows(event.pk, user.pk)[0]
     existing = None
     if state["mine"] is not None:
