@@ -15,8 +15,9 @@ falls back to the locked path, which finds the first row).
 
 from __future__ import annotations
 
+import hashlib
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -95,7 +96,14 @@ def _visible_event(shape: tuple[str, bool], event_id: int, user_id: int, park_id
     park: PreparedQuery's stand-in values). `shape` = (role, the person has a park)."""
     role, has_park = shape
     person = User(pk=user_id, role=role, park_id=park_id if has_park else None, is_active=True)
-    return Event.objects.visible_to(person).filter(pk=event_id).order_by()
+    # Only what the registration decides by (Event.registration_state, the limit, family allowed) and copies
+    # (the park): not the description and the rest of a wide row.
+    return (
+        Event.objects.visible_to(person)
+        .filter(pk=event_id)
+        .only("park", "status", "capacity", "allow_family", "registration_opens", "registration_closes", "starts_at")
+        .order_by()
+    )
 
 
 # The one tap's two ways to lock the event it may see, in its transaction. An event without a limit is read
@@ -118,17 +126,21 @@ _tap_update = PreparedQuery(
 )
 
 
-class _InsertUnlessEarlierOrWaiting:
-    """INSERT of a new registration row, only if the event has no row of this person and nobody waiting, in
-    one statement (RETURNING its id, or no row): "earlier row or anyone waiting?" and the insert were two round
-    trips. It runs after the event's shared lock was granted, so (as a statement of its own) it sees every row
-    committed before that: the same guarantee the separate read gave. Hand-written, as the ORM has no
+class _RegistrationInsert:
+    """One INSERT … SELECT of a new registration row that decides in the same statement whether to write it
+    (RETURNING its id and the status and position it took, or no row): a read and an insert were two round
+    trips. Each runs after the caller's lock on the event was granted, so (a statement of its own) it sees
+    every row committed before that, the guarantee the separate read gave. Hand-written, as the ORM has no
     INSERT … SELECT; the columns are the model's own, their values prepared by the fields as save() does.
-    Prepared on the PostgreSQL server once per session, as PreparedQuery does."""
+    Prepared on the PostgreSQL server once per session, as PreparedQuery does.
 
-    name = "portal_registration_insert_unless_earlier_or_waiting"
+    `select(values, column, table)` writes what follows INSERT INTO … (columns): `values` maps each field's name
+    to its placeholder, `column(name)` quotes a column's name, `table` is the quoted table; its own parameters
+    follow the fields' values."""
 
-    def __init__(self):
+    def __init__(self, name: str, select: Callable[[dict[str, str], Callable[[str], str], str], str]):
+        self.name = name
+        self.select = select
         self._sql: dict[str, tuple[str, list]] = {}
 
     def _statement(self, connection) -> tuple[str, list]:
@@ -141,27 +153,27 @@ class _InsertUnlessEarlierOrWaiting:
                 # INSERT … SELECT types its values by themselves, not by the columns: each is cast to the
                 # column's type (strings to text, so that the column's length check still refuses, as it
                 # would an INSERT … VALUES; a cast to varchar(n) would cut the string).
-                values = ", ".join(
-                    "CAST(%s AS {})".format(
+                values = {
+                    f.name: "CAST(%s AS {})".format(
                         "text" if f.get_internal_type() in ("CharField", "TextField") else f.db_type(connection)
                     )
                     for f in fields
-                )
+                }
             else:
-                values = ", ".join(["%s"] * len(fields))
-            table = qn(meta.db_table)
-            column = {name: qn(meta.get_field(name).column) for name in ("event", "user", "status")}
+                values = {f.name: "%s" for f in fields}
+            select = self.select(values, lambda name: qn(meta.get_field(name).column), qn(meta.db_table))
             sql = (
-                f"INSERT INTO {table} ({', '.join(qn(f.column) for f in fields)}) SELECT {values} "
-                f"WHERE NOT EXISTS (SELECT 1 FROM {table} WHERE {column['event']} = %s "
-                f"AND ({column['user']} = %s OR {column['status']} = %s)) RETURNING {qn(meta.pk.column)}"
+                f"INSERT INTO {qn(meta.db_table)} ({', '.join(qn(f.column) for f in fields)}) {select} "
+                f"RETURNING {qn(meta.pk.column)}, {qn(meta.get_field('status').column)}, "
+                f"{qn(meta.get_field('position').column)}"
             )
             found = self._sql[connection.vendor] = (sql, fields)
         return found
 
-    def __call__(self, registration: Registration) -> bool:
-        """Insert `registration` (filled, event and user set) and set its pk; False (nothing written) if the
-        event has a row of this person or anyone waiting."""
+    def __call__(self, registration: Registration, *params) -> bool:
+        """Insert `registration` (filled, event and user set) if the statement decides so, with `params` after
+        the fields' values; then set its pk, status and position (and confirmed_at as _fill does) and return
+        True. False: nothing written."""
         from django.db import connections
 
         # The connection itself, not django.db.connection: that proxy's attributes would be shared by every
@@ -169,24 +181,61 @@ class _InsertUnlessEarlierOrWaiting:
         connection = connections[registration._state.db or "default"]
         sql, fields = self._statement(connection)
         registration.fill_park()
-        params = [f.get_db_prep_save(f.pre_save(registration, True), connection) for f in fields]
-        params += [registration.event_id, registration.user_id, RegistrationStatus.WAITING]
+        values = [f.get_db_prep_save(f.pre_save(registration, True), connection) for f in fields]
+        values += params
         with connection.cursor() as cursor:
             if connection.vendor == "postgresql" and not connection.settings_dict.get("DISABLE_SERVER_SIDE_CURSORS"):
-                name = f"{self.name}_{len(fields)}"
+                name = f"{self.name}_{hashlib.sha1(sql.encode()).hexdigest()[:16]}"
                 _prepare_on_server(connection, cursor, name, sql)
-                sql = f"EXECUTE {name} ({', '.join(['%s'] * len(params))})"
-            cursor.execute(sql, params)
+                sql = f"EXECUTE {name} ({', '.join(['%s'] * len(values))})"
+            cursor.execute(sql, values)
             row = cursor.fetchone()
         if row is None:
             return False
-        registration.pk = row[0]
+        registration.pk, registration.status, registration.position = row
+        if registration.status != RegistrationStatus.CONFIRMED:
+            registration.confirmed_at = None
         registration._state.adding = False
         registration._state.db = connection.alias
         return True
 
 
-_insert_unless_earlier_or_waiting = _InsertUnlessEarlierOrWaiting()
+# An event without a limit, under the shared lock: the row is written (confirmed, as filled) only if the event
+# has no row of this person and nobody waiting. Parameters: event, person, "waiting".
+_insert_unless_earlier_or_waiting = _RegistrationInsert(
+    "portal_registration_insert_unless_earlier_or_waiting",
+    lambda values, column, table: (
+        f"SELECT {', '.join(values.values())} WHERE NOT EXISTS (SELECT 1 FROM {table} "
+        f"WHERE {column('event')} = %s AND ({column('user')} = %s OR {column('status')} = %s))"
+    ),
+)
+
+
+def _decided_by_places(values: dict[str, str], column: Callable[[str], str], table: str) -> str:
+    """Under the exclusive lock: the row is written only if this person has no row for the event (else the
+    locked path's read decides: return it, or re-use a cancelled one), confirmed if nobody waits and the places
+    fit, else waiting at the end of the list: what _register_locked decides from its read of the same figures.
+    Parameters: the limit (NULL: none), the places asked, the person, the event."""
+    waiting, holding = RegistrationStatus.WAITING, Registration.HOLDING
+    # Placeholders typed as the columns they are compared with (a bare one in `IS NULL` has no type).
+    number, person, event = values["position"], values["user"], values["event"]
+    state = (
+        f"SELECT COUNT(*) FILTER (WHERE {column('status')} = '{waiting}') = 0 AND ({number} IS NULL OR "
+        f"COALESCE(SUM({column('places')}) FILTER (WHERE {column('status')} IN ('{holding[0]}', '{holding[1]}')), 0)"
+        f" + {number} <= {number}) AS fits, COALESCE(MAX({column('position')}), 0) + 1 AS next_position, "
+        f"MAX({column('id')}) FILTER (WHERE {column('user')} = {person}) AS mine "
+        f"FROM {table} WHERE {column('event')} = {event}"
+    )
+    decided = dict(
+        values,
+        status=f"CASE WHEN state.fits THEN {values['status']} ELSE '{waiting}' END",
+        position=f"CASE WHEN state.fits THEN {values['position']} ELSE state.next_position END",
+        confirmed_at=f"CASE WHEN state.fits THEN {values['confirmed_at']} END",
+    )
+    return f"SELECT {', '.join(decided.values())} FROM ({state}) state WHERE state.mine IS NULL"
+
+
+_insert_decided_by_places = _RegistrationInsert("portal_registration_insert_decided_by_places", _decided_by_places)
 
 
 def registration_tap(*, event_id: int, user, now=None) -> tuple[Registration, bool]:
@@ -221,7 +270,7 @@ def _tap(*, event_id: int, user, now) -> tuple[Registration, bool] | None:
         return None
     registration = Registration(event=event, user=user)
     _fill(registration, user=user, places=_check_family(event, []), position=None)
-    if not _insert_unless_earlier_or_waiting(registration):
+    if not _insert_unless_earlier_or_waiting(registration, event.pk, user.pk, RegistrationStatus.WAITING):
         return None
     return registration, True
 
@@ -377,7 +426,32 @@ def _register_under_lock(*, event_id: int, user, family: list[FamilyEntry], now)
 
 
 def _register_locked(event: Event, *, user, family: list[FamilyEntry], now) -> tuple[Registration, bool]:
-    """The locked path's decision; the caller's transaction holds `event` FOR UPDATE."""
+    """The locked path's decision; the caller's transaction holds `event` FOR UPDATE.
+
+    The common case is one statement: registration open, the group allowed, and no row of this person yet (the
+    insert decides confirmed or waiting from the places held and the list, and writes nothing if the person
+    has a row). Otherwise (or if it wrote nothing) the read below decides, in the order the person is answered
+    in: their registration first, then why registration is refused."""
+    if event.registration_state(now) == "open" and _group_allowed(event, family):
+        places = 1 + len(family)
+        registration = Registration(event=event, user=user)
+        _fill(registration, user=user, places=places, position=None)
+        if _insert_decided_by_places(registration, event.capacity, places, event.capacity, user.pk, event.pk):
+            _add_family(registration, family)
+            return registration, True
+    return _register_locked_read(event, user=user, family=family, now=now)
+
+
+def _group_allowed(event: Event, family: list[FamilyEntry]) -> bool:
+    """_check_family would not refuse."""
+    try:
+        _check_family(event, family)
+    except RegistrationError:
+        return False
+    return True
+
+
+def _register_locked_read(event: Event, *, user, family: list[FamilyEntry], now) -> tuple[Registration, bool]:
     state = _registration_state.rows(event.pk, user.pk)[0]
     existing = None
     if state["mine"] is not None:
