@@ -189,10 +189,12 @@ class _RegistrationInsert:
                 _prepare_on_server(connection, cursor, name, sql)
                 sql = f"EXECUTE {name} ({', '.join(['%s'] * len(values))})"
             cursor.execute(sql, values)
-            row = cursor.fetchone()
-        if row is None:
+            # fetchall(), not fetchone(): SQLite finishes an INSERT … RETURNING only when its rows are all read
+            # (until then the statement stays open, and a COMMIT or another writer finds it in progress).
+            rows = cursor.fetchall()
+        if not rows:
             return False
-        registration.pk, registration.status, registration.position = row
+        registration.pk, registration.status, registration.position = rows[0]
         if registration.status != RegistrationStatus.CONFIRMED:
             registration.confirmed_at = None
         registration._state.adding = False
