@@ -15,8 +15,9 @@ falls back to the locked path, which finds the first row).
 
 from __future__ import annotations
 
+import hashlib
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -35,7 +36,8 @@ from activities.models import (
     Registration,
     RegistrationStatus,
 )
-from parkportal.rows import PreparedQuery
+from parkportal.models import User
+from parkportal.rows import PreparedQuery, _prepare_on_server
 from parkportal.sms import send_sms
 
 
@@ -87,6 +89,192 @@ _registration_state = PreparedQuery(
         .values("taken", "waiting", "last", "mine")
     ),
 )
+
+
+def _visible_event(shape: tuple[str, bool], event_id: int, user_id: int, park_id: int):
+    """The event if this person may see it (`visible_to`, built for a stand-in with the person's role, id and
+    park: PreparedQuery's stand-in values). `shape` = (role, the person has a park)."""
+    role, has_park = shape
+    person = User(pk=user_id, role=role, park_id=park_id if has_park else None, is_active=True)
+    # Only what the registration decides by (Event.registration_state, the limit, family allowed) and copies
+    # (the park): not the description and the rest of a wide row.
+    return (
+        Event.objects.visible_to(person)
+        .filter(pk=event_id)
+        .only("park", "status", "capacity", "allow_family", "registration_opens", "registration_closes", "starts_at")
+        .order_by()
+    )
+
+
+# The one tap's two ways to lock the event it may see, in its transaction. An event without a limit is read
+# under the shared lock (the filter on the limit is checked again on the row's latest version after a wait, so
+# a limit set meanwhile finds nothing); only if that finds nothing is the row locked FOR UPDATE (an event with
+# a limit, or not visible). The shared statement locks nothing it does not return, so the exclusive one never
+# upgrades a lock this transaction holds (two such upgrades would deadlock).
+_tap_share = PreparedQuery(
+    "tap_event_for_share",
+    lambda shape, event_id, user_id, park_id: _visible_event(shape, event_id, user_id, park_id).filter(
+        capacity__isnull=True
+    ),
+    lock='FOR SHARE OF "activities_event"',
+)
+_tap_update = PreparedQuery(
+    "tap_event_for_update",
+    lambda shape, event_id, user_id, park_id: _visible_event(shape, event_id, user_id, park_id).select_for_update(
+        of=("self",)
+    ),
+)
+
+
+class _RegistrationInsert:
+    """One INSERT … SELECT of a new registration row that decides in the same statement whether to write it
+    (RETURNING its id and the status and position it took, or no row): a read and an insert were two round
+    trips. Each runs after the caller's lock on the event was granted, so (a statement of its own) it sees
+    every row committed before that, the guarantee the separate read gave. Hand-written, as the ORM has no
+    INSERT … SELECT; the columns are the model's own, their values prepared by the fields as save() does.
+    Prepared on the PostgreSQL server once per session, as PreparedQuery does.
+
+    `select(values, column, table)` writes what follows INSERT INTO … (columns): `values` maps each field's name
+    to its placeholder, `column(name)` quotes a column's name, `table` is the quoted table; its own parameters
+    follow the fields' values."""
+
+    def __init__(self, name: str, select: Callable[[dict[str, str], Callable[[str], str], str], str]):
+        self.name = name
+        self.select = select
+        self._sql: dict[str, tuple[str, list]] = {}
+
+    def _statement(self, connection) -> tuple[str, list]:
+        found = self._sql.get(connection.vendor)
+        if found is None:
+            meta = Registration._meta
+            fields = [f for f in meta.local_concrete_fields if not f.primary_key]
+            qn = connection.ops.quote_name
+            if connection.vendor == "postgresql":
+                # INSERT … SELECT types its values by themselves, not by the columns: each is cast to the
+                # column's type (strings to text, so that the column's length check still refuses, as it
+                # would an INSERT … VALUES; a cast to varchar(n) would cut the string).
+                values = {
+                    f.name: "CAST(%s AS {})".format(
+                        "text" if f.get_internal_type() in ("CharField", "TextField") else f.db_type(connection)
+                    )
+                    for f in fields
+                }
+            else:
+                values = {f.name: "%s" for f in fields}
+            select = self.select(values, lambda name: qn(meta.get_field(name).column), qn(meta.db_table))
+            sql = (
+                f"INSERT INTO {qn(meta.db_table)} ({', '.join(qn(f.column) for f in fields)}) {select} "
+                f"RETURNING {qn(meta.pk.column)}, {qn(meta.get_field('status').column)}, "
+                f"{qn(meta.get_field('position').column)}"
+            )
+            found = self._sql[connection.vendor] = (sql, fields)
+        return found
+
+    def __call__(self, registration: Registration, *params) -> bool:
+        """Insert `registration` (filled, event and user set) if the statement decides so, with `params` after
+        the fields' values; then set its pk, status and position (and confirmed_at as _fill does) and return
+        True. False: nothing written."""
+        from django.db import connections
+
+        # The connection itself, not django.db.connection: that proxy's attributes would be shared by every
+        # thread, and _prepare_on_server keeps what it prepared on the object it is given.
+        connection = connections[registration._state.db or "default"]
+        sql, fields = self._statement(connection)
+        registration.fill_park()
+        values = [f.get_db_prep_save(f.pre_save(registration, True), connection) for f in fields]
+        values += params
+        with connection.cursor() as cursor:
+            if connection.vendor == "postgresql" and not connection.settings_dict.get("DISABLE_SERVER_SIDE_CURSORS"):
+                name = f"{self.name}_{hashlib.sha1(sql.encode()).hexdigest()[:16]}"
+                _prepare_on_server(connection, cursor, name, sql)
+                sql = f"EXECUTE {name} ({', '.join(['%s'] * len(values))})"
+            cursor.execute(sql, values)
+            # fetchall(), not fetchone(): SQLite finishes an INSERT … RETURNING only when its rows are all read
+            # (until then the statement stays open, and a COMMIT or another writer finds it in progress).
+            rows = cursor.fetchall()
+        if not rows:
+            return False
+        registration.pk, registration.status, registration.position = rows[0]
+        if registration.status != RegistrationStatus.CONFIRMED:
+            registration.confirmed_at = None
+        registration._state.adding = False
+        registration._state.db = connection.alias
+        return True
+
+
+# An event without a limit, under the shared lock: the row is written (confirmed, as filled) only if the event
+# has no row of this person and nobody waiting. Parameters: event, person, "waiting".
+_insert_unless_earlier_or_waiting = _RegistrationInsert(
+    "portal_registration_insert_unless_earlier_or_waiting",
+    lambda values, column, table: (
+        f"SELECT {', '.join(values.values())} WHERE NOT EXISTS (SELECT 1 FROM {table} "
+        f"WHERE {column('event')} = %s AND ({column('user')} = %s OR {column('status')} = %s))"
+    ),
+)
+
+
+def _decided_by_places(values: dict[str, str], column: Callable[[str], str], table: str) -> str:
+    """Under the exclusive lock: the row is written only if this person has no row for the event (else the
+    locked path's read decides: return it, or re-use a cancelled one), confirmed if nobody waits and the places
+    fit, else waiting at the end of the list: what _register_locked decides from its read of the same figures.
+    Parameters: the limit (NULL: none), the places asked, the person, the event."""
+    waiting, holding = RegistrationStatus.WAITING, Registration.HOLDING
+    # Placeholders typed as the columns they are compared with (a bare one in `IS NULL` has no type).
+    number, person, event = values["position"], values["user"], values["event"]
+    state = (
+        f"SELECT COUNT(*) FILTER (WHERE {column('status')} = '{waiting}') = 0 AND ({number} IS NULL OR "
+        f"COALESCE(SUM({column('places')}) FILTER (WHERE {column('status')} IN ('{holding[0]}', '{holding[1]}')), 0)"
+        f" + {number} <= {number}) AS fits, COALESCE(MAX({column('position')}), 0) + 1 AS next_position, "
+        f"MAX({column('id')}) FILTER (WHERE {column('user')} = {person}) AS mine "
+        f"FROM {table} WHERE {column('event')} = {event}"
+    )
+    decided = dict(
+        values,
+        status=f"CASE WHEN state.fits THEN {values['status']} ELSE '{waiting}' END",
+        position=f"CASE WHEN state.fits THEN {values['position']} ELSE state.next_position END",
+        confirmed_at=f"CASE WHEN state.fits THEN {values['confirmed_at']} END",
+    )
+    return f"SELECT {', '.join(decided.values())} FROM ({state}) state WHERE state.mine IS NULL"
+
+
+_insert_decided_by_places = _RegistrationInsert("portal_registration_insert_decided_by_places", _decided_by_places)
+
+
+def registration_tap(*, event_id: int, user, now=None) -> tuple[Registration, bool]:
+    """The event page's one tap: register `user` alone for the event `event_id` if they may see it (else
+    Event.DoesNotExist). As registration_create, in fewer round trips: the visibility read is the lock.
+
+    An event without a limit: its row under the shared lock, then the insert that writes nothing if the person
+    has a row or anyone waits. Anything else (a limit, an earlier row, people waiting, registration not open, a
+    concurrent double tap refused by the unique constraint) goes to the locked path, which decides it as for
+    registration_create (an earlier registration is returned before "registration has closed" is said)."""
+    now = now or timezone.now()
+    try:
+        done = _tap(event_id=event_id, user=user, now=now)
+    except IntegrityError:
+        done = None  # as in registration_create: this attempt was rolled back; the locked path finds the row
+    if done is not None:
+        return done
+    return _register_under_lock(event_id=event_id, user=user, family=[], now=now)
+
+
+@transaction.atomic
+def _tap(*, event_id: int, user, now) -> tuple[Registration, bool] | None:
+    values, shape = (event_id, user.pk, user.park_id or 0), (user.role, user.park_id is not None)
+    shared = _tap_share.rows(*values, shape=shape)
+    if not shared:
+        locked = _tap_update.rows(*values, shape=shape)
+        if not locked:
+            raise Event.DoesNotExist
+        return _register_locked(locked[0], user=user, family=[], now=now)
+    event = shared[0]
+    if event.registration_state(now) != "open":
+        return None
+    registration = Registration(event=event, user=user)
+    _fill(registration, user=user, places=_check_family(event, []), position=None)
+    if not _insert_unless_earlier_or_waiting(registration, event.pk, user.pk, RegistrationStatus.WAITING):
+        return None
+    return registration, True
 
 
 def _share_event(event_id: int) -> Event:
@@ -236,7 +424,36 @@ def _register_under_lock(*, event_id: int, user, family: list[FamilyEntry], now)
     locked = _event_for_update.rows(event_id)
     if not locked:
         raise Event.DoesNotExist
-    event = locked[0]
+    return _register_locked(locked[0], user=user, family=family, now=now)
+
+
+def _register_locked(event: Event, *, user, family: list[FamilyEntry], now) -> tuple[Registration, bool]:
+    """The locked path's decision; the caller's transaction holds `event` FOR UPDATE.
+
+    The common case is one statement: registration open, the group allowed, and no row of this person yet (the
+    insert decides confirmed or waiting from the places held and the list, and writes nothing if the person
+    has a row). Otherwise (or if it wrote nothing) the read below decides, in the order the person is answered
+    in: their registration first, then why registration is refused."""
+    if event.registration_state(now) == "open" and _group_allowed(event, family):
+        places = 1 + len(family)
+        registration = Registration(event=event, user=user)
+        _fill(registration, user=user, places=places, position=None)
+        if _insert_decided_by_places(registration, event.capacity, places, event.capacity, user.pk, event.pk):
+            _add_family(registration, family)
+            return registration, True
+    return _register_locked_read(event, user=user, family=family, now=now)
+
+
+def _group_allowed(event: Event, family: list[FamilyEntry]) -> bool:
+    """_check_family would not refuse."""
+    try:
+        _check_family(event, family)
+    except RegistrationError:
+        return False
+    return True
+
+
+def _register_locked_read(event: Event, *, user, family: list[FamilyEntry], now) -> tuple[Registration, bool]:
     state = _registration_state.rows(event.pk, user.pk)[0]
     existing = None
     if state["mine"] is not None:

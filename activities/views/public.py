@@ -42,7 +42,13 @@ from activities.filters import EventFilter
 from activities.forms import family_formset
 from activities.models import Event, EventKind, FamilyMember, Registration, RegistrationStatus
 from activities.querysets import attach_taken, taken_expression
-from activities.services import FamilyEntry, RegistrationError, registration_cancel, registration_create
+from activities.services import (
+    FamilyEntry,
+    RegistrationError,
+    registration_cancel,
+    registration_create,
+    registration_tap,
+)
 from parkportal.memo import KeyedMemo
 from parkportal.models import User
 from parkportal.roles import Role
@@ -413,35 +419,24 @@ def _stand_in_driver(user_id: int, park_id: int | None) -> User:
     return User(pk=user_id, role=Role.DRIVER, park_id=park_id, is_active=True)
 
 
-def tap_event_queryset(shape: tuple[bool], pk: int, user_id: int, park_id: int):
-    """The one tap's read: may this driver see the event (else 404), and has it a place limit (the service
-    picks its path by it, and reads the event again under its lock). `shape` = (the driver has a park,)."""
-    (has_park,) = shape
-    driver = _stand_in_driver(user_id, park_id if has_park else None)
-    return Event.objects.only("pk", "capacity").visible_to(driver).filter(pk=pk).order_by()
-
-
-_tap_event = PreparedQuery("tap_event", tap_event_queryset)
-
-
 @role_required(Role.DRIVER)
 def _event_register(request: HttpRequest, pk: int) -> HttpResponse:
     if request.method == "POST" and "family-TOTAL_FORMS" not in request.POST:
-        # The event page's one tap: no form to build, no kind or venue to show.
-        user = request.user
-        found = _tap_event.rows(pk, user.pk, user.park_id or 0, shape=(user.park_id is not None,))
-        if not found:
-            raise Http404
-        return _register(request, found[0], [])
+        # The event page's one tap: no form to build, no kind or venue to show; the service reads the event it
+        # may see under its lock.
+        try:
+            return _register(request, pk, lambda: registration_tap(event_id=pk, user=request.user))
+        except Event.DoesNotExist:
+            raise Http404 from None
     event = get_visible_or_404(Event.objects.select_related("kind", "site"), request.user, pk=pk)
     asks_age = event.kind.asks_child_age
     formset = family_formset(data=request.POST if request.method == "POST" else None, asks_age=asks_age)
     if request.method == "POST":
         if not event.allow_family:
-            return _register(request, event, [])
+            return _register(request, pk, lambda: registration_create(event=event, user=request.user))
         if formset.is_valid():
             family = [FamilyEntry(e["name"], e["relation"].strip(), e.get("age")) for e in formset.entries()]
-            return _register(request, event, family)
+            return _register(request, pk, lambda: registration_create(event=event, user=request.user, family=family))
     return render(
         request,
         "activities/register.html",
@@ -449,12 +444,12 @@ def _event_register(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-def _register(request: HttpRequest, event: Event, family: list[FamilyEntry]) -> HttpResponse:
+def _register(request: HttpRequest, pk: int, register: Callable[[], tuple[Registration, bool]]) -> HttpResponse:
     try:
-        registration, created = registration_create(event=event, user=request.user, family=family)
+        registration, created = register()
     except RegistrationError as exc:
         messages.error(request, str(exc))
-        return redirect("activities:event_detail", pk=event.pk)
+        return redirect("activities:event_detail", pk=pk)
     if not created:
         messages.info(request, _("You are already registered."))
     elif registration.status == "waiting":

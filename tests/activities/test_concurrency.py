@@ -15,6 +15,7 @@ from activities.services import (
     registration_cancel,
     registration_checkin,
     registration_create,
+    registration_tap,
 )
 from tests.activities.conftest import drivers, make_event
 
@@ -241,3 +242,97 @@ def test_a_limit_set_while_a_registration_without_one_waits_for_the_row(park, tr
     _run_each([set_limit, register])
     assert outcome == {"status": "waiting"}
     assert Registration.objects.filter(event=event, status="confirmed").count() == 1
+
+
+# --- The one tap (activities.services.registration_tap): its visibility read is the lock ----------------------
+
+
+def test_one_taps_without_a_limit_each_tapped_twice_at_once_are_one_row_each(park, tree, kinds):
+    """80 drivers tap twice each, all at once, on an event without a limit: the insert that checks "earlier row
+    or anyone waiting?" runs side by side under the shared lock, and the unique constraint refuses the second
+    row of a double tap (which then finds the first through the locked path)."""
+    people = drivers(park, 80)
+    event = make_event(park, kinds["clinic"], tree["b1"], capacity=None)
+    results = _run_all(lambda person: registration_tap(event_id=event.pk, user=person), people + people)
+    assert [created for _reg, created in results].count(True) == 80
+    assert all(first[0].pk == second[0].pk for first, second in zip(results[:80], results[80:], strict=True))
+    regs = Registration.objects.filter(event=event)
+    assert regs.count() == 80 and regs.filter(status="confirmed", position__isnull=True).count() == 80
+
+
+def test_one_taps_for_30_places_with_double_taps(park, tree, kinds):
+    """60 drivers tap twice each at once for 30 places: the tap finds the limit and takes the exclusive lock."""
+    people = drivers(park, 60)
+    event = make_event(park, kinds["clinic"], tree["b1"], capacity=30)
+    results = _run_all(lambda person: registration_tap(event_id=event.pk, user=person), people + people)
+    assert [created for _reg, created in results].count(True) == 60
+    regs = Registration.objects.filter(event=event)
+    assert regs.count() == 60 and regs.filter(status="confirmed").count() == 30
+    assert sorted(regs.filter(status="waiting").values_list("position", flat=True)) == list(range(1, 31))
+
+
+def test_a_limit_set_while_a_one_tap_waits_for_the_row(park, tree, kinds, dong, wang):
+    """An organiser sets one place (already taken by wang) and holds the row until commit; the tap's shared
+    lock waits, then finds the row's new version with a limit (its "no limit" filter is checked again after the
+    wait), takes the exclusive lock, and puts dong on the waiting list."""
+    from activities.models import Event
+
+    event = make_event(park, kinds["clinic"], tree["b1"], capacity=None)
+    registration_tap(event_id=event.pk, user=wang)
+    editing = threading.Event()
+    outcome = {}
+
+    def set_limit():
+        with transaction.atomic():
+            Event.objects.filter(pk=event.pk).update(capacity=1)
+            editing.set()
+            time.sleep(0.5)  # the tap starts meanwhile and must wait for this commit
+
+    def tap():
+        assert editing.wait(timeout=10)
+        outcome["status"] = registration_tap(event_id=event.pk, user=dong)[0].status
+
+    _run_each([set_limit, tap])
+    assert outcome == {"status": "waiting"}
+    assert Registration.objects.filter(event=event, status="confirmed").count() == 1
+
+
+def test_a_one_tap_sees_a_waiting_row_committed_while_it_waited_for_the_lock(park, tree, kinds, dong, wang):
+    """The insert's "anyone waiting?" is a statement of its own after the lock was granted, so it sees what the
+    holder of the lock committed meanwhile: here someone put on the waiting list of an event without a limit
+    (as after a lifted limit, before the promotion). Checked in the same statement as the lock, it would read
+    the database as it was before the wait, and confirm dong ahead of the person waiting."""
+    from activities.models import Event
+
+    event = make_event(park, kinds["clinic"], tree["b1"], capacity=None)
+    holding = threading.Event()
+    outcome = {}
+
+    def queue_wang():
+        with transaction.atomic():
+            locked = Event.objects.select_for_update().get(pk=event.pk)
+            Registration.objects.create(
+                event=locked, user=wang, name="王", phone="", places=1, status="waiting", position=1
+            )
+            holding.set()
+            time.sleep(0.5)  # the tap starts meanwhile and waits for this commit
+
+    def tap():
+        assert holding.wait(timeout=10)
+        registration, created = registration_tap(event_id=event.pk, user=dong)
+        outcome["dong"] = (created, registration.status, registration.position)
+
+    _run_each([queue_wang, tap])
+    assert outcome == {"dong": (True, "waiting", 2)}
+
+
+def test_a_one_tap_on_an_event_it_may_not_see_writes_nothing(park, tree, kinds, dong):
+    """The tap's lock statements carry visible_to: a draft is not for drivers (404 in the view)."""
+    from activities.models import Event
+
+    draft = make_event(park, kinds["clinic"], tree["b1"], capacity=None, status="draft")
+    limited_draft = make_event(park, kinds["clinic"], tree["b1"], capacity=3, status="draft")
+    for event in (draft, limited_draft):
+        with pytest.raises(Event.DoesNotExist):
+            registration_tap(event_id=event.pk, user=dong)
+    assert not Registration.objects.exists()

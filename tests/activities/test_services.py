@@ -238,3 +238,97 @@ def test_the_locked_paths_state_row_equals_the_orms_aggregate(park, tree, kinds,
     check()
     registration_cancel(registration=Registration.objects.get(event=event, user=dong), by=dong)
     check()
+
+
+# --- The locked path's one statement (activities.services._insert_decided_by_places) -------------------------
+
+
+def test_the_locked_paths_one_insert_decides_as_its_read(park, tree, kinds, monkeypatch):
+    """The same registrations, cancellations and re-registrations (family groups of 1–3 places, one-taps and
+    the form) on two events with the same limit: one through the one-statement insert, the other with it
+    switched off, so that the read decides every registration. After every step, every row has the same
+    status, position and places, and the one statement was used."""
+    import random
+
+    from activities import services
+
+    rng = random.Random(7)
+    people = drivers(park, 30)
+    script = []
+    for _step in range(90):
+        person = rng.choice(people)
+        if rng.random() < 0.25:
+            script.append(("cancel", person, 0))
+        else:
+            script.append(("register", person, rng.choice([0, 0, 1, 2])))
+    events = [make_event(park, kinds["school"], tree["b1"], capacity=6, allow_family=True) for _ in range(2)]
+    used = []
+    real_insert = services._insert_decided_by_places
+
+    def counted(*args):
+        used.append(args)
+        return real_insert(*args)
+
+    def run(event, insert):
+        monkeypatch.setattr(services, "_insert_decided_by_places", insert)
+        trace = []
+        for action, person, family in script:
+            found = Registration.objects.filter(event=event, user=person).first()
+            if action == "cancel":
+                if found is not None:
+                    registration_cancel(registration=found, by=person)
+            elif family:
+                registration_create(event=event, user=person, family=[FamilyEntry("家人", "子女", 9)] * family)
+            else:
+                services.registration_tap(event_id=event.pk, user=person)
+            rows = Registration.objects.filter(event=event).values_list("user_id", "status", "position", "places")
+            trace.append(sorted(rows))
+        return trace
+
+    one_statement = run(events[0], counted)
+    read_decides = run(events[1], lambda *args: False)
+    assert one_statement == read_decides
+    assert {status for _u, status, _p, _n in one_statement[-1]} >= {"confirmed", "waiting", "cancelled"}
+    assert len(used) > 20
+
+
+def test_the_locked_path_registers_in_one_statement_after_the_lock(client, park, tree, kinds, dong):
+    """A one-tap for an event with a limit: session, user, then (savepoint here) the shared lock's statement
+    that finds no event without a limit, the event FOR UPDATE, and the insert that decides confirmed or
+    waiting from the places held. No separate read of the registrations."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+    from django.urls import reverse
+
+    event = make_event(park, kinds["clinic"], tree["b1"], capacity=5)
+    client.force_login(dong)
+    with CaptureQueriesContext(connection) as queries:
+        client.post(reverse("activities:event_register", args=[event.pk]))
+    # (A PREPARE runs once per server session, the first time a statement is used on it: not per request.)
+    sql = [q["sql"] for q in queries.captured_queries if not q["sql"].startswith("PREPARE ")]
+    # session, user, SAVEPOINT, FOR SHARE (no row), FOR UPDATE, INSERT … SELECT … FROM (the figures), RELEASE
+    assert len(sql) == 7, sql
+    assert not any("portal_registration_state_" in q for q in sql), sql
+    assert Registration.objects.get(event=event, user=dong).status == "confirmed"
+
+
+def test_one_tap_after_registration_closed_returns_the_earlier_registration_first(park, tree, kinds, dong, wang):
+    """The tap hands a closed event to the locked path, which answers as registration_create does: the
+    person's registration if they have one, else why registration is refused; nothing written."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from activities.models import Event
+    from activities.services import registration_tap
+
+    for capacity in (None, 5):
+        event = make_event(park, kinds["clinic"], tree["b1"], capacity=capacity)
+        first, created = registration_tap(event_id=event.pk, user=dong)
+        assert created and first.status == "confirmed"
+        Event.objects.filter(pk=event.pk).update(registration_closes=timezone.now() - timedelta(minutes=1))
+        again, created_again = registration_tap(event_id=event.pk, user=dong)
+        assert (again.pk, created_again) == (first.pk, False)
+        with pytest.raises(RegistrationError):
+            registration_tap(event_id=event.pk, user=wang)
+        assert Registration.objects.filter(event=event).count() == 1
