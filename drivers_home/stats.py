@@ -486,8 +486,12 @@ def inside_now(checkins):
     )
 
 
-def inside_now_checkins(site: Site):
-    """Check-ins at `site` within the window: who is (probably) inside now. Counted as they are (no join), listed
-    through inside_now()."""
-    since = timezone.now() - settings.PORTAL_RULES["CHECKIN_WINDOW"]
-    return CheckIn.objects.filter(site=site, created__gte=since)
+def inside_now_since() -> datetime:
+    """The start of the window: a check-in since then is (probably) still inside."""
+    return timezone.now() - settings.PORTAL_RULES["CHECKIN_WINDOW"]
+
+
+def inside_now_checkins(site: Site | int, since: datetime | None = None):
+    """Check-ins at `site` (a site or its id) since `since` (default: within the window): who is (probably) inside
+    now. Counted as they are (no join), listed through inside_now()."""
+    return CheckIn.objects.filter(site=site, created__gte=inside_now_since() if since is None else since)
