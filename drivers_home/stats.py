@@ -490,11 +490,30 @@ def _today_part(park_id: int, start: date, today: date) -> tuple[int, int]:
         f"SELECT c.driver_id FROM {checkin_t} c WHERE c.site_id IN (SELECT s.id FROM {site_t} s WHERE s.park_id = %s) "
         f"AND c.created >= %s AND c.created < %s) "
         f"UNION ALL "
+    )
+    if connection.vendor == "postgresql":
+        # The same rows, each of today's drivers probing the (park, driver, year) key: PostgreSQL chose a parallel
+        # scan of the year's 200,000 rows of the park for the IN form (65 ms at 2,000 drivers today, after every
+        # check-in); a LATERAL subquery with LIMIT is not flattened, so it stays one index probe per driver (the
+        # key is unique: LIMIT 1 drops nothing).
+        sql = (
+            f"WITH t AS ("
+            f"SELECT dy.id, dy.driver_id, dy.months, dy.multi FROM (SELECT DISTINCT c.driver_id FROM {checkin_t} c "
+            f"WHERE c.site_id IN (SELECT s.id FROM {site_t} s WHERE s.park_id = %s) AND c.created >= %s "
+            f"AND c.created < %s AND c.driver_id IS NOT NULL) td CROSS JOIN LATERAL ("
+            f"SELECT dy.id, dy.driver_id, {months} AS months, {multi} AS multi FROM {year_t} dy "
+            f"WHERE dy.park_id = %s AND dy.driver_id = td.driver_id AND dy.year = %s AND (dy.{month} & {bit}) <> 0 "
+            f"LIMIT 1) dy "
+            f"UNION ALL "
+        )
+    sql += (
         f"SELECT dy.id, dy.driver_id, {months} AS months, {multi} AS multi FROM {year_t} dy "
         f"WHERE dy.park_id = %s AND dy.driver_id IS NULL AND dy.year = %s AND (dy.{month} & {bit}) <> 0), "
         f"per AS (SELECT COALESCE(t.driver_id, -t.id) AS who, t.months, t.multi FROM t"
     )
     params: list = [park_id, today.year, park_id, lo, hi, park_id, today.year]
+    if connection.vendor == "postgresql":
+        params = [park_id, lo, hi, park_id, today.year, park_id, today.year]
     for year in range(start.year, today.year):
         y_months, y_multi = _bit_exprs(masks(year), "dy")
         if y_months == "0":
