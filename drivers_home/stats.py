@@ -101,11 +101,9 @@ def traffic(user, start: date, end: date, site: Site | None = None) -> dict:
                 today_part = _summary_of_rows(today_rows, today)
             summary = _summary_add(summary, today_part or _summary_of_day(period_stats(), today))
 
-    days = []
-    d = start
-    while d <= end:
-        days.append((d, summary["day"].get(d, 0)))
-        d += timedelta(days=1)
+    per_day = summary["day"]
+    days = [(d, per_day.get(d, 0)) for d in map(date.fromordinal, range(start.toordinal(), end.toordinal() + 1))]
+    counts = [n for _d, n in days]
     per_hour_raw: dict[int, int] = {}
     per_site_raw: dict[int, int] = {}
     for (site_id, hour), n in summary["site_hour"].items():
@@ -128,13 +126,13 @@ def traffic(user, start: date, end: date, site: Site | None = None) -> dict:
     )[:10]
     if floating is None:
         floating = _floating_counts(park_id, lo, hi)
-    total = sum(n for _d, n in days)
+    total = sum(counts)
     return {
         "start": start,
         "end": end,
         "total": total,
         "days": days,
-        "max_day": max((n for _d, n in days), default=0) or 1,
+        "max_day": max(counts, default=0) or 1,
         "hours": per_hour,
         "max_hour": max((n for _h, n in per_hour), default=0) or 1,
         "sites": per_site,
