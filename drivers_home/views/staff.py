@@ -64,9 +64,10 @@ def traffic(request: HttpRequest) -> HttpResponse:
     top = int(figures["max_day"])
     day_rows = mark_safe(  # noqa: S308
         "".join(
-            f'<tr><td>{d.isoformat()}</td><td><meter min="0" max="{top}" value="{int(n)}"></meter></td>'
-            f'<td class="num">{int(n)}</td></tr>'
-            for d, n in figures["days"]
+            [
+                f'<tr><td>{d}</td><td><meter min="0" max="{top}" value="{n}"></meter></td><td class="num">{n}</td></tr>'
+                for d, n in figures["days"]  # (str(date) is its ISO form; the counts are ints from the database)
+            ]
         )
     )
     hour_top = int(figures["max_hour"])
@@ -86,6 +87,9 @@ def traffic(request: HttpRequest) -> HttpResponse:
         "site_rows": _name_rows((s["site__name"], s["n"]) for s in figures["sites"]),
         "service_rows": _name_rows(figures["services"]),
         "province_rows": _name_rows((p["key"], p["n"]) for p in figures["provinces"]),
+        # = |date:"Y-m-d" (PeriodForm keeps the years within 2000-2100), without a filter call each
+        "start_iso": figures["start"].isoformat(),
+        "end_iso": figures["end"].isoformat(),
     }
     return render(request, "drivers_home/traffic.html", context)
 

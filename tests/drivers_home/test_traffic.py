@@ -142,3 +142,21 @@ def test_traffic_panels_are_the_template_loops(client, alice, dan, dave, home, s
     else:
         assert "&lt;b&gt;&quot;家&quot;&lt;/b&gt;&amp;" in html and "&lt;i&gt;充电&lt;/i&gt;" in html
         assert "&lt;script&gt;" in html and "<script>" not in old
+
+
+def test_traffic_day_rows_and_period(client, alice, dan, home):
+    """A row per day of the period (ISO date, meter, count), and the period as |date:"Y-m-d" wrote it."""
+    checkin_create(driver=dan, site=home, now=timezone.now() - timedelta(days=2))
+    client.force_login(alice)
+    response = client.get("/home/traffic/?start=2025-12-30&end=2026-01-02")
+    f = response.context["f"]
+    top = f["max_day"]
+    rows = "".join(
+        f'<tr><td>{d.isoformat()}</td><td><meter min="0" max="{top}" value="{int(n)}"></meter></td>'
+        f'<td class="num">{int(n)}</td></tr>'
+        for d, n in f["days"]
+    )
+    html = response.content.decode()
+    assert len(f["days"]) == 4 and rows in html
+    assert '<p class="muted">2025-12-30 – 2026-01-02</p>' in html
+    assert "export.xlsx?start=2025-12-30&amp;end=2026-01-02" in html
