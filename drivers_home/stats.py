@@ -13,7 +13,8 @@ from datetime import date, datetime, time, timedelta
 from django.conf import settings
 from django.core.cache import cache
 from django.db import connection
-from django.db.models import Case, Count, IntegerField, Sum, Value, When
+from django.db.models import Case, Count, IntegerField, Subquery, Sum, Value, When
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from drivers_home.models import (
@@ -26,6 +27,7 @@ from drivers_home.models import (
     Site,
 )
 from parkportal.roles import Role
+from parkportal.rows import PreparedQuery
 
 
 def day_bounds(start: date, end: date) -> tuple[datetime, datetime]:
@@ -49,44 +51,59 @@ def traffic(user, start: date, end: date, site: Site | None = None) -> dict:
     For a whole park the days of the period that are over are cached, as distinct drivers are, under the
     park's DriverYearEpoch (raised by whatever changes a past day's summary: a back-dated check-in,
     services ticked on an earlier check-in, a rebuild), and today's summary rows are added.
-    Queries in the steady state: the epoch with today's fingerprint (distinct drivers), today's summary,
-    site and service names, floating requests: 4. Cold: + per day, per site and hour, per service and
-    province, today's distinct drivers, the closed days' scan: 9 at most.
+    Queries in the steady state of a period ending today: today's summary rows with the epoch and the floating
+    requests (the fingerprint comes from them), site and service names: 2, and one read of the cache. Without a
+    row today yet: + the fingerprint, floating requests. Cold: + per day, per site and hour, per service and
+    province, today's distinct drivers, the closed days' scan.
     """
-    stats = DailyStat.objects.visible_to(user).filter(day__gte=start, day__lte=end)
-    checkins = _park_checkins(user)
-    if site is not None:
-        stats = stats.filter(site=site)
-        checkins = checkins.filter(site=site)
     lo, hi = day_bounds(start, end)
-    checkins = checkins.filter(created__gte=lo, created__lt=hi)
+
+    def period_stats():  # built only when read: a whole park's steady state reads none of them
+        stats = DailyStat.objects.visible_to(user).filter(day__gte=start, day__lte=end)
+        return stats if site is None else stats.filter(site=site)
+
     park_id = user.park_id
     today = timezone.localdate()
-    epoch = None
+    epoch = today_rows = floating = prefetched = None
     if site is None and user.role in (Role.PARK_ADMIN, Role.SECRETARY):  # the whole park: the cache's key
-        epoch, distinct, repeat = _distinct_and_repeat_epoch(park_id, start, end)
+        fingerprint = None
+        if end == today and park_id is not None:
+            # Today's summary rows, the park's epoch and its floating requests: one prepared statement. The
+            # fingerprint (epoch, today's check-ins) is read from the same rows, before anything is computed.
+            today_rows = _today_rows.rows(user.pk, park_id, lo, hi, shape=(user.role, today))
+            if today_rows:
+                first = today_rows[0]
+                count = sum(r["count"] for r in today_rows if r["kind"] == DailyStat.Kind.HOUR)
+                fingerprint = (int(first["epoch"] or 0), count)
+                floating = {"found": int(first["floating_found"]), "accepted": int(first["floating_accepted"])}
+                # Every cached part this request reads, in one round trip to the cache.
+                prefetched = cache.get_many(_cache_keys(park_id, fingerprint, start, end, today))
+        epoch, distinct, repeat = _distinct_and_repeat_epoch(park_id, start, end, fingerprint, prefetched)
     else:
-        distinct, repeat = _distinct_and_repeat_from_checkins(checkins)
+        checkins = _park_checkins(user)
+        if site is not None:
+            checkins = checkins.filter(site=site)
+        distinct, repeat = _distinct_and_repeat_from_checkins(checkins.filter(created__gte=lo, created__lt=hi))
     if epoch is None:
-        summary = _summary(stats)
+        summary = _summary(period_stats())
     else:
         closed_end = min(end, today - timedelta(days=1))
         summary, today_part = _summary_empty(), None
         if start <= closed_end:
-            key = f"dh:ts:{CLOSED_FIGURES_VERSION}:{park_id}:{epoch}:{start.isoformat()}:{closed_end.isoformat()}"
-            summary = cache.get(key)
+            key = _closed_key("ts", park_id, epoch, start, closed_end)
+            summary = prefetched.get(key) if prefetched is not None else cache.get(key)
             if summary is None:
                 # The same three aggregates give today's part too, told apart by a flag.
-                summary, today_part = _summary_split(stats, today)
+                summary, today_part = _summary_split(period_stats(), today)
                 cache.set(key, summary, CLOSED_FIGURES_TIMEOUT)
         if end == today:
-            summary = _summary_add(summary, today_part or _summary_of_day(stats, today))
+            if today_part is None and today_rows is not None:
+                today_part = _summary_of_rows(today_rows, today)
+            summary = _summary_add(summary, today_part or _summary_of_day(period_stats(), today))
 
-    days = []
-    d = start
-    while d <= end:
-        days.append((d, summary["day"].get(d, 0)))
-        d += timedelta(days=1)
+    per_day = summary["day"]
+    days = [(d, per_day.get(d, 0)) for d in map(date.fromordinal, range(start.toordinal(), end.toordinal() + 1))]
+    counts = [n for _d, n in days]
     per_hour_raw: dict[int, int] = {}
     per_site_raw: dict[int, int] = {}
     for (site_id, hour), n in summary["site_hour"].items():
@@ -107,14 +124,15 @@ def traffic(user, start: date, end: date, site: Site | None = None) -> dict:
         ({"key": k, "n": n} for (kind, k), n in summary["kind"].items() if kind == DailyStat.Kind.PROVINCE),
         key=lambda r: (-r["n"], r["key"]),
     )[:10]
-    floating = _floating_counts(park_id, lo, hi)
-    total = sum(n for _d, n in days)
+    if floating is None:
+        floating = _floating_counts(park_id, lo, hi)
+    total = sum(counts)
     return {
         "start": start,
         "end": end,
         "total": total,
         "days": days,
-        "max_day": max((n for _d, n in days), default=0) or 1,
+        "max_day": max(counts, default=0) or 1,
         "hours": per_hour,
         "max_hour": max((n for _h, n in per_hour), default=0) or 1,
         "sites": per_site,
@@ -187,15 +205,64 @@ def _summary_split(stats, today: date) -> tuple[dict, dict]:
     return closed, now
 
 
+#: The kinds of summary rows the traffic page shows.
+TRAFFIC_KINDS = [DailyStat.Kind.HOUR, DailyStat.Kind.SERVICE, DailyStat.Kind.PROVINCE]
+
+
 def _summary_of_day(stats, day: date) -> dict:
     """_summary of one day in one query (a few hundred rows at most)."""
-    summary = _summary_empty()
-    rows = (
-        stats.filter(day=day, kind__in=[DailyStat.Kind.HOUR, DailyStat.Kind.SERVICE, DailyStat.Kind.PROVINCE])
-        .values_list("site_id", "kind", "key", "count")
-        .order_by()
+    rows = stats.filter(day=day, kind__in=TRAFFIC_KINDS).values_list("site_id", "kind", "key", "count").order_by()
+    return _summary_of_rows(
+        [{"site_id": site_id, "kind": kind, "key": key, "count": n} for site_id, kind, key, n in rows], day
     )
-    for site_id, kind, key, n in rows:
+
+
+def today_rows_queryset(user, day: date, lo: datetime, hi: datetime):
+    """The summary rows of `day` the user sees (hours, services, provinces) as values, each with `epoch` (the
+    user's park's DriverYearEpoch) and `floating_found`, `floating_accepted` (the park's floating-member requests
+    sent in [lo, hi), and how many of them were accepted): uncorrelated subqueries, which PostgreSQL runs once."""
+    park_id = user.park_id
+    epoch = DriverYearEpoch.objects.filter(park_id=park_id).order_by().values("epoch")[:1]
+    requests = FloatingMemberRequest.objects.filter(park_id=park_id, created__gte=lo, created__lt=hi).order_by()
+    found = requests.values("park").annotate(n=Count("pk")).values("n")
+    accepted = (
+        requests.filter(status=FloatingMemberRequest.Status.ACCEPTED).values("park").annotate(n=Count("pk")).values("n")
+    )
+    return (
+        DailyStat.objects.visible_to(user)
+        .filter(day=day, kind__in=TRAFFIC_KINDS)
+        .annotate(
+            epoch=Subquery(epoch),
+            floating_found=Coalesce(Subquery(found), 0),
+            floating_accepted=Coalesce(Subquery(accepted), 0),
+        )
+        .order_by()
+        .values_list("site_id", "kind", "key", "count", "epoch", "floating_found", "floating_accepted")
+    )
+
+
+def _stand_in_staff(role: str, user_id: int, park_id: int):
+    """What visible_to and DailyStat's scope methods read of a park's staff member: active, role, park, pk."""
+    from parkportal.models import User
+
+    return User(pk=user_id, role=role, park_id=park_id, is_active=True)
+
+
+# Compiled once per connection and shape (parkportal.rows.PreparedQuery); the shape holds the role (visible_to
+# dispatches on it) and the day (a date is no stand-in value): one more statement per connection each day.
+_today_rows = PreparedQuery(
+    "traffic_today",
+    lambda shape, user_id, park_id, lo, hi: today_rows_queryset(
+        _stand_in_staff(shape[0], user_id, park_id), shape[1], lo, hi
+    ),
+)
+
+
+def _summary_of_rows(rows: list[dict], day: date) -> dict:
+    """_summary of one day's summary rows (dicts of site_id, kind, key, count)."""
+    summary = _summary_empty()
+    for row in rows:
+        site_id, kind, key, n = row["site_id"], row["kind"], row["key"], row["count"]
         if kind == DailyStat.Kind.HOUR:
             summary["day"][day] = summary["day"].get(day, 0) + n
             summary["site_hour"][(site_id, int(key))] = summary["site_hour"].get((site_id, int(key)), 0) + n
@@ -279,7 +346,36 @@ def distinct_and_repeat(park_id: int, start: date, end: date) -> tuple[int, int]
     return distinct, repeat
 
 
-def _distinct_and_repeat_epoch(park_id: int, start: date, end: date) -> tuple[int | None, int, int]:
+def _closed_key(kind: str, park_id: int, epoch: int, start: date, closed_end: date) -> str:
+    """The cache key of a closed days' figure: "dr" distinct drivers and repeat visitors, "ts" the summary."""
+    return f"dh:{kind}:{CLOSED_FIGURES_VERSION}:{park_id}:{epoch}:{start.isoformat()}:{closed_end.isoformat()}"
+
+
+def _today_key(park_id: int, epoch: int, count: int, start: date, today: date) -> str:
+    """The cache key of today's part of distinct drivers and repeat visitors."""
+    return f"dh:dt:{CLOSED_FIGURES_VERSION}:{park_id}:{epoch}:{count}:{start.isoformat()}:{today.isoformat()}"
+
+
+def _cache_keys(park_id: int, fingerprint: tuple[int, int], start: date, end: date, today: date) -> list[str]:
+    """The keys a whole park's traffic ending today reads under its fingerprint (epoch, today's check-ins)."""
+    epoch, count = fingerprint
+    keys = [_today_key(park_id, epoch, count, start, today)] if count else []
+    closed_end = min(end, today - timedelta(days=1))
+    if start <= closed_end:
+        keys += [
+            _closed_key("dr", park_id, epoch, start, closed_end),
+            _closed_key("ts", park_id, epoch, start, closed_end),
+        ]
+    return keys
+
+
+def _distinct_and_repeat_epoch(
+    park_id: int,
+    start: date,
+    end: date,
+    fingerprint: tuple[int, int] | None = None,
+    prefetched: dict | None = None,
+) -> tuple[int | None, int, int]:
     """(the park's epoch, or None for a period reaching into days to come; distinct; repeat).
 
     Distinct drivers, and repeat visitors (came on two or more days), in [start, end].
@@ -299,12 +395,13 @@ def _distinct_and_repeat_epoch(park_id: int, start: date, end: date) -> tuple[in
         return None, *_distinct_and_repeat_scan(park_id, start, end)
     closed_end = min(end, today - timedelta(days=1))
     if end == today:
-        epoch, count = _today_fingerprint(park_id, today)
+        # (`fingerprint`: the caller read it, as _today_fingerprint does, before anything here is computed.)
+        epoch, count = fingerprint if fingerprint is not None else _today_fingerprint(park_id, today)
         # Today's part changes with every check-in: cached under today's count at the park (and the epoch,
         # for an account deleted today). Computed from a later snapshot than the fingerprint, a cached part
         # may hold a newer check-in, never miss one of its fingerprint.
-        key = f"dh:dt:{CLOSED_FIGURES_VERSION}:{park_id}:{epoch}:{count}:{start.isoformat()}:{today.isoformat()}"
-        part = cache.get(key) if count else (0, 0)
+        key = _today_key(park_id, epoch, count, start, today)
+        part = _cached(key, prefetched) if count else (0, 0)
         if part is None:
             part = _today_part(park_id, start, today)
             cache.set(key, part, CLOSED_FIGURES_TIMEOUT)
@@ -313,14 +410,20 @@ def _distinct_and_repeat_epoch(park_id: int, start: date, end: date) -> tuple[in
         epoch, new_drivers, new_repeat = _epoch(park_id), 0, 0
     if start > closed_end:
         return epoch, new_drivers, new_repeat
-    key = f"dh:dr:{CLOSED_FIGURES_VERSION}:{park_id}:{epoch}:{start.isoformat()}:{closed_end.isoformat()}"
-    closed = cache.get(key)
+    key = _closed_key("dr", park_id, epoch, start, closed_end)
+    closed = _cached(key, prefetched)
     if closed is None:
         # The scan is a later statement than the epoch's read: it sees at least what that epoch stood for,
         # so a figure is never cached under an epoch newer than its data.
         closed = _distinct_and_repeat_scan(park_id, start, closed_end)
         cache.set(key, closed, CLOSED_FIGURES_TIMEOUT)
     return epoch, closed[0] + new_drivers, closed[1] + new_repeat
+
+
+def _cached(key: str, prefetched: dict | None):
+    """The cached value of `key`, from `prefetched` (a get_many of the request's keys: a key it lacks is a miss)
+    when given."""
+    return cache.get(key) if prefetched is None else prefetched.get(key)
 
 
 def _epoch(park_id: int) -> int:
@@ -385,11 +488,30 @@ def _today_part(park_id: int, start: date, today: date) -> tuple[int, int]:
         f"SELECT c.driver_id FROM {checkin_t} c WHERE c.site_id IN (SELECT s.id FROM {site_t} s WHERE s.park_id = %s) "
         f"AND c.created >= %s AND c.created < %s) "
         f"UNION ALL "
+    )
+    if connection.vendor == "postgresql":
+        # The same rows, each of today's drivers probing the (park, driver, year) key: PostgreSQL chose a parallel
+        # scan of the year's 200,000 rows of the park for the IN form (65 ms at 2,000 drivers today, after every
+        # check-in); a LATERAL subquery with LIMIT is not flattened, so it stays one index probe per driver (the
+        # key is unique: LIMIT 1 drops nothing).
+        sql = (
+            f"WITH t AS ("
+            f"SELECT dy.id, dy.driver_id, dy.months, dy.multi FROM (SELECT DISTINCT c.driver_id FROM {checkin_t} c "
+            f"WHERE c.site_id IN (SELECT s.id FROM {site_t} s WHERE s.park_id = %s) AND c.created >= %s "
+            f"AND c.created < %s AND c.driver_id IS NOT NULL) td CROSS JOIN LATERAL ("
+            f"SELECT dy.id, dy.driver_id, {months} AS months, {multi} AS multi FROM {year_t} dy "
+            f"WHERE dy.park_id = %s AND dy.driver_id = td.driver_id AND dy.year = %s AND (dy.{month} & {bit}) <> 0 "
+            f"LIMIT 1) dy "
+            f"UNION ALL "
+        )
+    sql += (
         f"SELECT dy.id, dy.driver_id, {months} AS months, {multi} AS multi FROM {year_t} dy "
         f"WHERE dy.park_id = %s AND dy.driver_id IS NULL AND dy.year = %s AND (dy.{month} & {bit}) <> 0), "
         f"per AS (SELECT COALESCE(t.driver_id, -t.id) AS who, t.months, t.multi FROM t"
     )
     params: list = [park_id, today.year, park_id, lo, hi, park_id, today.year]
+    if connection.vendor == "postgresql":
+        params = [park_id, lo, hi, park_id, today.year, park_id, today.year]
     for year in range(start.year, today.year):
         y_months, y_multi = _bit_exprs(masks(year), "dy")
         if y_months == "0":
@@ -486,8 +608,12 @@ def inside_now(checkins):
     )
 
 
-def inside_now_checkins(site: Site):
-    """Check-ins at `site` within the window: who is (probably) inside now. Counted as they are (no join), listed
-    through inside_now()."""
-    since = timezone.now() - settings.PORTAL_RULES["CHECKIN_WINDOW"]
-    return CheckIn.objects.filter(site=site, created__gte=since)
+def inside_now_since() -> datetime:
+    """The start of the window: a check-in since then is (probably) still inside."""
+    return timezone.now() - settings.PORTAL_RULES["CHECKIN_WINDOW"]
+
+
+def inside_now_checkins(site: Site | int, since: datetime | None = None):
+    """Check-ins at `site` (a site or its id) since `since` (default: within the window): who is (probably) inside
+    now. Counted as they are (no join), listed through inside_now()."""
+    return CheckIn.objects.filter(site=site, created__gte=inside_now_since() if since is None else since)

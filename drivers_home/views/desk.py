@@ -7,7 +7,9 @@ from html import escape as html_escape
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.db.models import Count, OuterRef, Subquery
+from django.db.models.functions import Coalesce
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
@@ -19,7 +21,9 @@ from drivers_home.forms import DeskCheckInForm
 from drivers_home.models import Site
 from drivers_home.views.driver import rules_context
 from parkportal.masking import mask_phone, mask_plate
+from parkportal.models import User
 from parkportal.roles import Role
+from parkportal.rows import PreparedQuery
 from parkportal.scoping import get_visible_or_404, role_required
 
 
@@ -35,15 +39,64 @@ def desk_home(request: HttpRequest) -> HttpResponse:
     return render(request, "drivers_home/desk_sites.html", {"sites": sites})
 
 
+#: Rows of "inside now" per page.
+INSIDE_PAGE_SIZE = 50
+
+
+def desk_site_queryset(user, pk: int, since):
+    """The desk's site as `visible_to(user)` finds it, with `inside`: its check-ins since `since`, counted as they
+    are (no join), in the same statement."""
+    inside = (
+        stats.inside_now_checkins(OuterRef("pk"), since).order_by().values("site").annotate(n=Count("*")).values("n")
+    )
+    return Site.objects.visible_to(user).filter(pk=pk).annotate(inside=Coalesce(Subquery(inside), 0))
+
+
+def _stand_in_desk(user_id: int, park_id: int) -> User:
+    """What visible_to and Site.scope_desk read of a desk user: active, the role, the park, the pk."""
+    return User(pk=user_id, role=Role.DESK, park_id=park_id, is_active=True)
+
+
+# The desk page's statements, compiled once per connection (parkportal.rows.PreparedQuery): building and compiling
+# the scoped site's look-up, the count and the page's rows was about a third of the page's CPU (4.4 -> 2.6 ms).
+_desk_site = PreparedQuery(
+    "desk_site",
+    lambda _shape, user_id, park_id, pk, since: desk_site_queryset(_stand_in_desk(user_id, park_id), pk, since),
+)
+_inside_page = PreparedQuery(
+    "desk_inside_page",
+    lambda offset, site_id, since: stats.inside_now(stats.inside_now_checkins(site_id, since))[
+        offset : offset + INSIDE_PAGE_SIZE
+    ],
+)
+
+
+class _InsideNow:
+    """Who is inside now as Paginator reads its pages: from a prepared statement (the count came with the site)."""
+
+    def __init__(self, site_id: int, since):
+        self.site_id, self.since = site_id, since
+
+    def __getitem__(self, page: slice) -> list:
+        if page.stop <= page.start:
+            return []
+        return _inside_page.rows(self.site_id, self.since, shape=page.start)[: page.stop - page.start]
+
+
 @role_required(Role.DESK)
 def desk_today(request: HttpRequest, pk: int) -> HttpResponse:
-    site = _get_site_for_user(request.user, pk)
+    user = request.user
+    if user.park_id is None:  # visible_to finds nothing for staff without a park
+        raise Http404
+    # One window start for the count and the rows.
+    since = stats.inside_now_since()
+    found = _desk_site.rows(user.pk, user.park_id, pk, since)
+    if not found:
+        raise Http404
+    site = found[0]
     figures = stats.today_at_site(site)
-    checkins = stats.inside_now_checkins(site)
-    paginator = Paginator(stats.inside_now(checkins), 50)
-    # Counted without the rows' columns: the values' COUNT kept LEFT JOINs to users and profiles that count
-    # nothing. The same queryset, so the same window start, as the rows.
-    paginator.count = checkins.count()
+    paginator = Paginator(_InsideNow(site.pk, since), INSIDE_PAGE_SIZE)
+    paginator.count = site.inside
     page = paginator.get_page(request.GET.get("page"))
     labels = {
         "time": _("Time"),

@@ -12,7 +12,8 @@ from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.html import conditional_escape
-from django.utils.safestring import mark_safe
+from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -63,9 +64,10 @@ def traffic(request: HttpRequest) -> HttpResponse:
     top = int(figures["max_day"])
     day_rows = mark_safe(  # noqa: S308
         "".join(
-            f'<tr><td>{d.isoformat()}</td><td><meter min="0" max="{top}" value="{int(n)}"></meter></td>'
-            f'<td class="num">{int(n)}</td></tr>'
-            for d, n in figures["days"]
+            [
+                f'<tr><td>{d}</td><td><meter min="0" max="{top}" value="{n}"></meter></td><td class="num">{n}</td></tr>'
+                for d, n in figures["days"]  # (str(date) is its ISO form; the counts are ints from the database)
+            ]
         )
     )
     hour_top = int(figures["max_hour"])
@@ -76,9 +78,44 @@ def traffic(request: HttpRequest) -> HttpResponse:
             for h, n in figures["hours"]
         )
     )
-    fields = mark_safe("".join(field_html(field) for field in form))  # noqa: S308 - Django's renderings
-    context = {"form": form, "fields": fields, "f": figures, "day_rows": day_rows, "hour_rows": hour_rows}
+    context = {
+        "form": form,
+        "fields": _period_fields(form),
+        "f": figures,
+        "day_rows": day_rows,
+        "hour_rows": hour_rows,
+        "site_rows": _name_rows((s["site__name"], s["n"]) for s in figures["sites"]),
+        "service_rows": _name_rows(figures["services"]),
+        "province_rows": _name_rows((p["key"], p["n"]) for p in figures["provinces"]),
+        # = |date:"Y-m-d" (PeriodForm keeps the years within 2000-2100), without a filter call each
+        "start_iso": figures["start"].isoformat(),
+        "end_iso": figures["end"].isoformat(),
+    }
     return render(request, "drivers_home/traffic.html", context)
+
+
+def _name_rows(rows) -> SafeString:
+    """A panel's rows of (name, count), as the template's loop wrote them ("—" for none): names escaped."""
+    out = "".join(f'<tr><td>{conditional_escape(name)}</td><td class="num">{int(n)}</td></tr>' for name, n in rows)
+    return mark_safe(out or "<tr><td>—</td></tr>")  # noqa: S308 - names escaped, integers
+
+
+#: The period fields' HTML by (language, bound, start, end as sent): a function of exactly these (labels, errors
+#: and input formats follow the language). Bounded: the values come from the query string.
+_PERIOD_FIELDS: dict[tuple, SafeString] = {}
+_PERIOD_FIELDS_MAX = 256
+
+
+def _period_fields(form) -> SafeString:
+    data = form.data
+    key = (get_language(), form.is_bound, data.get("start"), data.get("end"))
+    html = _PERIOD_FIELDS.get(key)
+    if html is None:
+        html = mark_safe("".join(field_html(field) for field in form))  # noqa: S308 - Django's renderings
+        if len(_PERIOD_FIELDS) >= _PERIOD_FIELDS_MAX:
+            _PERIOD_FIELDS.clear()
+        _PERIOD_FIELDS[key] = html
+    return html
 
 
 def field_html(field) -> str:

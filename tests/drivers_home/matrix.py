@@ -95,17 +95,19 @@ CASES = {
     "drivers_home:delete_account": Case(expect=DRIVER),
     "drivers_home:floating_request": Case(expect=DRIVER),
     "drivers_home:desk": Case(expect={"anonymous": 302, "desk": 302, "default": 403}),
-    # session, user, site, today's summary with the service names, count and page of who is inside
-    "drivers_home:desk_today": Case(kwargs=_pk("drivers_site"), expect=DESK, budget=("desk", 6)),
+    # session, user, site with the count of who is inside, today's summary with the service names, page of who
+    # is inside
+    "drivers_home:desk_today": Case(kwargs=_pk("drivers_site"), expect=DESK, budget=("desk", 5)),
     "drivers_home:desk_checkin": Case(kwargs=_pk("drivers_site"), expect=DESK),
     # session, user, sites, their services, their desk staff
     "drivers_home:site_list": Case(expect=ADMIN, budget=("park_admin", 5)),
     "drivers_home:poster": Case(
         kwargs=_pk("drivers_site"), expect={"anonymous": 302, "park_admin": 200, "desk": 200, "default": 403}
     ),
-    # session, user; steady state: epoch + today's check-in fingerprint, today's summary rows, site and
-    # service names, floating requests (6). Cold (a new day, epoch or check-in): + today's distinct drivers,
-    # the closed days' scan, 3 summary aggregates (10). tests/test_query_budgets.py measures the cold page.
+    # session, user; steady state: today's summary rows with the epoch and the floating requests (today's
+    # fingerprint comes from them), site and service names (4). Cold (a new day, epoch or check-in): + today's
+    # distinct drivers, the closed days' scan, 3 summary aggregates (9); before today's first check-in + the
+    # fingerprint, the floating requests (10). tests/test_query_budgets.py measures the cold page.
     "drivers_home:traffic": Case(expect=OFFICE, budget=("park_admin", 10)),
     "drivers_home:traffic_export": Case(expect=OFFICE, budget=("park_admin", 10)),
     # session, user, count, page of requests with driver, profile and organisation

@@ -115,3 +115,48 @@ _OLD_HOURS = (
     '{% for h, n in figures.hours %}<tr><td>{{ h|stringformat:"02d" }}:00</td><td><meter min="0" '
     'max="{{ figures.max_hour }}" value="{{ n }}"></meter></td><td class="num">{{ n }}</td></tr>\n{% endfor %}'
 )
+
+
+def test_inside_now_pages_come_from_the_prepared_statement(client, dora, home, station):
+    """55 drivers inside: 50 on the first page, 5 on the second (and on a page past the end), newest first; the
+    count comes with the site; a check-in older than the window or at another site is not inside."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from tests.drivers_home.conftest import make_driver
+
+    now = timezone.now()
+    for i in range(55):
+        driver = make_driver(f"in{i}", f"1390001{i:04d}", name=f"司机{i}", plate=f"川A{i:05d}")
+        checkin_create(driver=driver, site=home, now=now - timedelta(minutes=i))
+    old = make_driver("old", "13900020000", name="old", plate="川B00001")
+    checkin_create(driver=old, site=home, now=now - timedelta(hours=3))
+    checkin_create(driver=old, site=station)
+    client.force_login(dora)
+    first = client.get(f"/home/desk/{home.pk}/")
+    assert first.context["page"].paginator.count == 55
+    assert [c["driver__driver_profile__name"] for c in first.context["page"]] == [f"司机{i}" for i in range(50)]
+    for page in ("2", "99"):
+        second = client.get(f"/home/desk/{home.pk}/?page={page}")
+        assert second.context["page"].number == 2
+        names = [c["driver__driver_profile__name"] for c in second.context["page"]]
+        assert names == [f"司机{i}" for i in range(50, 55)]
+
+
+def test_desk_site_follows_the_scope(client, dora, home, monkeypatch):
+    """The site's look-up is Site.visible_to's (built for a stand-in desk user): a scope that finds nothing
+    answers 404, on a connection that compiled the statement before too."""
+    from django.db import connections
+
+    from drivers_home.models import SiteQuerySet
+
+    client.force_login(dora)
+    assert client.get(f"/home/desk/{home.pk}/").status_code == 200
+    monkeypatch.setattr(SiteQuerySet, "scope_desk", lambda self, user: self.filter(park_id=user.park_id, name="-"))
+    prepared = connections["default"].__dict__
+    prepared.pop("_portal_prepared_desk_site", None)  # compiled again, with the patched scope
+    try:
+        assert client.get(f"/home/desk/{home.pk}/").status_code == 404
+    finally:
+        prepared.pop("_portal_prepared_desk_site", None)  # not for the tests after this one

@@ -105,3 +105,34 @@ def test_floating_counts_are_the_aggregate(park, other_park, tree):
             assert stats._floating_counts(park_id, lo, hi) == expected
     lo, hi = stats.day_bounds(today - timedelta(days=60), today)
     assert stats._floating_counts(park.pk, lo, hi) == {"found": 4, "accepted": 2}
+
+
+@pytest.mark.parametrize("who", ["alice", "sam", "olga"])
+def test_todays_rows_statement_is_the_fingerprint_summary_and_floating_counts(
+    request, park, other_park, home, station, far, services, dan, dave, who
+):
+    """The traffic page's prepared statement of today (stats._today_rows): its rows give the fingerprint of
+    _today_fingerprint, the summary of _summary_of_day over DailyStat.visible_to, and _floating_counts."""
+    from drivers_home.models import DriverYearEpoch
+
+    user = request.getfixturevalue(who)
+    checkin_create(driver=dan, site=home)
+    checkin_create(driver=dave, site=station)
+    checkin_create(driver=dave, site=far)
+    checkin_set_services(checkin=dan.checkins.get(), services=services[:2])
+    DriverYearEpoch.objects.create(park=park, epoch=7)
+    floating_request_create(
+        driver=dan, park=park, home_organisation="某党支部", certificate="LD1", home_contact_phone="02888888888"
+    )
+    today = timezone.localdate()
+    for start in (today - timedelta(days=30), today):
+        lo, hi = stats.day_bounds(start, today)
+        rows = stats._today_rows.rows(user.pk, user.park_id, lo, hi, shape=(user.role, today))
+        assert rows, who  # each park has a check-in today
+        count = sum(r["count"] for r in rows if r["kind"] == DailyStat.Kind.HOUR)
+        assert (int(rows[0]["epoch"] or 0), count) == stats._today_fingerprint(user.park_id, today)
+        expected = stats._summary_of_day(DailyStat.objects.visible_to(user), today)
+        assert stats._summary_of_rows(rows, today) == expected
+        floating = {"found": rows[0]["floating_found"], "accepted": rows[0]["floating_accepted"]}
+        assert floating == stats._floating_counts(user.park_id, lo, hi)
+        assert floating["found"] == (1 if who != "olga" else 0)

@@ -98,3 +98,65 @@ def test_traffic_fields_and_hours_are_the_template_loops(client, alice, dan, hom
     html = response.content.decode()
     assert fields in html and hours in html
     assert "&lt;b&gt;" in fields or "><b>" not in query
+
+
+_OLD_PANELS = (
+    '{% for s in f.sites %}<tr><td>{{ s.site__name }}</td><td class="num">{{ s.n }}</td></tr>{% empty %}<tr><td>—'
+    "</td></tr>{% endfor %}\n"
+    '{% for name, n in f.services %}<tr><td>{{ name }}</td><td class="num">{{ n }}</td></tr>{% empty %}<tr><td>—'
+    "</td></tr>{% endfor %}\n"
+    '{% for p in f.provinces %}<tr><td>{{ p.key }}</td><td class="num">{{ p.n }}</td></tr>{% empty %}<tr><td>—'
+    "</td></tr>{% endfor %}"
+)
+
+
+@pytest.mark.parametrize("empty", [False, True])
+@pytest.mark.parametrize("language", ["zh-hans", "en"])
+def test_traffic_panels_are_the_template_loops(client, alice, dan, dave, home, station, services, empty, language):
+    """The per-site, per-service and province rows are written in the view (views.staff._name_rows): the same HTML
+    as the template's loops, markup in names escaped, "—" for an empty panel."""
+    from django.template import engines
+    from django.utils import translation
+
+    from drivers_home.models import DriverProfile, Site
+
+    if not empty:
+        Site.objects.filter(pk=home.pk).update(name='<b>"家"</b>&')
+        services[0].name = "<i>充电</i>"
+        services[0].save()
+        DriverProfile.objects.filter(user=dan).update(province="<script>")
+        for i, driver in enumerate((dan, dave)):
+            checkin = checkin_create(driver=driver, site=home if i == 0 else station)[0]
+            checkin_set_services(checkin=checkin, services=services[:2])
+    client.force_login(alice)
+    with translation.override(language):
+        response = client.get("/home/traffic/", HTTP_ACCEPT_LANGUAGE=language)
+        context = response.context
+        old = engines["django"].from_string(_OLD_PANELS).render({"f": context["f"]})
+    new = "\n".join(str(context[name]) for name in ("site_rows", "service_rows", "province_rows"))
+    assert new == old
+    html = response.content.decode()
+    assert all(str(context[name]) in html for name in ("site_rows", "service_rows", "province_rows"))
+    if empty:
+        assert old.count("<tr><td>—</td></tr>") == 3
+    else:
+        assert "&lt;b&gt;&quot;家&quot;&lt;/b&gt;&amp;" in html and "&lt;i&gt;充电&lt;/i&gt;" in html
+        assert "&lt;script&gt;" in html and "<script>" not in old
+
+
+def test_traffic_day_rows_and_period(client, alice, dan, home):
+    """A row per day of the period (ISO date, meter, count), and the period as |date:"Y-m-d" wrote it."""
+    checkin_create(driver=dan, site=home, now=timezone.now() - timedelta(days=2))
+    client.force_login(alice)
+    response = client.get("/home/traffic/?start=2025-12-30&end=2026-01-02")
+    f = response.context["f"]
+    top = f["max_day"]
+    rows = "".join(
+        f'<tr><td>{d.isoformat()}</td><td><meter min="0" max="{top}" value="{int(n)}"></meter></td>'
+        f'<td class="num">{int(n)}</td></tr>'
+        for d, n in f["days"]
+    )
+    html = response.content.decode()
+    assert len(f["days"]) == 4 and rows in html
+    assert '<p class="muted">2025-12-30 – 2026-01-02</p>' in html
+    assert "export.xlsx?start=2025-12-30&amp;end=2026-01-02" in html
