@@ -55,7 +55,21 @@ def test_unfiltered_list_without_page_is_the_filtered_list(client, mabel, many):
     assert _page(client.get(url).content.decode()) == _page(client.get(url, {"q": ""}).content.decode())
 
 
-def test_prepared_list_follows_the_scope_method(client, mabel, room, committee, monkeypatch):
+def _forget_statements() -> None:
+    """As a new connection would: compile afresh (the statements are kept per connection)."""
+    connection = connections["default"]
+    for key in [k for k in connection.__dict__ if k.startswith("_portal_prepared_case_list")]:
+        del connection.__dict__[key]
+
+
+@pytest.fixture
+def fresh_statements():
+    _forget_statements()
+    yield
+    _forget_statements()  # not to leave statements compiled from a patched scope to the next tests
+
+
+def test_prepared_list_follows_the_scope_method(client, mabel, room, committee, monkeypatch, fresh_statements):
     """The statements are compiled from CaseQuerySet.scope_mediator: change it, and the list follows."""
     mine, other = make_case(room), make_case(committee)
     client.force_login(mabel)
@@ -63,9 +77,6 @@ def test_prepared_list_follows_the_scope_method(client, mabel, room, committee, 
     html = client.get(url).content.decode()
     assert f'href="/mediation/{mine.pk}/"' in html and f'href="/mediation/{other.pk}/"' not in html
     monkeypatch.setattr(CaseQuerySet, "scope_mediator", lambda self, user: self.filter(park_id=user.park_id))
-    # As a new connection would, compile afresh (the statements are kept per connection).
-    connection = connections["default"]
-    for key in [k for k in connection.__dict__ if k.startswith("_portal_prepared_case_list")]:
-        del connection.__dict__[key]
+    _forget_statements()
     html = client.get(url).content.decode()
     assert f'href="/mediation/{mine.pk}/"' in html and f'href="/mediation/{other.pk}/"' in html
