@@ -3,13 +3,16 @@ from __future__ import annotations
 import uuid
 from html import escape as html_escape
 
+from django.conf import settings
 from django.contrib import messages
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db import router
 from django.db.models import Count, OuterRef, Prefetch, Subquery, Value, prefetch_related_objects
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import escape
@@ -48,6 +51,7 @@ from mediation.models import (
     clock_days_left,
     limitation_state,
 )
+from parkportal import generations
 from parkportal.excel import xlsx_response
 from parkportal.masking import mask_id_number, mask_phone
 from parkportal.memo import KeyedMemo
@@ -634,11 +638,47 @@ def body_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
     return render(request, "mediation/body_form.html", {"form": form, "body": body})
 
 
+#: What the statistics of a mediator or a park administrator are computed from: the cases, the money (agreements,
+#: instalments), the bodies (names, park) and who mediates in which body (a mediator's scope). A secretary's scope
+#: also reads the parties app's tree, so their figures are computed each time.
+STATISTICS_TABLES = (Case, Agreement, Instalment, MediationBody, MediationBody.mediators.through)
+
+
 @role_required(*STATS_ROLES)
 def statistics(request: HttpRequest) -> HttpResponse:
+    # Queries: session, user; the tables' generations; on a miss, the figures' one statement (stats.PAGE_SQL).
+    user, year = request.user, _year(request)
+    key = None
+    if user.role in (Role.MEDIATOR, Role.PARK_ADMIN):
+        # Read BEFORE the figures are computed: a write committed meanwhile has bumped it, so what is computed
+        # here is never stored under a key that a later read of the same data could find stale.
+        generation = generations.read(*STATISTICS_TABLES)
+        scope = user.pk if user.role == Role.MEDIATOR else ""  # a park administrator's scope is the park
+        days = settings.PORTAL_RULES["MEDIATION_DAYS"]
+        key = f"mediation:statistics:{generation}:{user.role}:{user.park_id}:{scope}:{year}:{days}:{get_language()}"
+        cached = cache.get(key)
+        if cached is not None:
+            figures, html = cached
+            return _statistics_page(request, figures, html)
     # The page shows payments as a total; per group they are in the Excel export only.
-    figures = stats.compute(Case.objects.visible_to(request.user), year=_year(request), rows=False)
-    return render(request, "mediation/statistics.html", {"figures": figures, "year": figures["year"]})
+    figures = stats.compute(Case.objects.visible_to(user), year=year, rows=False)
+    html = render_to_string("mediation/_statistics_figures.html", {"figures": figures, "year": year}, request)
+    if key is not None:
+        cache.set(key, ({k: v for k, v in figures.items() if k != "types"}, html), STATISTICS_SECONDS)
+    return _statistics_page(request, figures, html)
+
+
+#: A day: a key is never stale (every write makes a new one), so this only bounds how long unread keys linger.
+STATISTICS_SECONDS = 24 * 3600
+
+
+def _statistics_page(request: HttpRequest, figures: dict, html: str) -> HttpResponse:
+    figures.setdefault("types", [(value, label) for value, label in DisputeType.choices])  # labels not cached
+    return render(
+        request,
+        "mediation/statistics.html",
+        {"figures": figures, "year": figures["year"], "figures_html": mark_safe(html)},  # noqa: S308 - a template's
+    )
 
 
 @role_required(*STATS_ROLES)
