@@ -7,13 +7,13 @@ from django.conf import settings
 from django.contrib import messages
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
+from django.core.paginator import Page, Paginator
 from django.db import router
 from django.db.models import Count, OuterRef, Prefetch, Subquery, Value, prefetch_related_objects
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
-from django.urls import reverse
+from django.urls import get_script_prefix, reverse
 from django.utils import timezone
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
@@ -193,15 +193,24 @@ class _UnfilteredCases:
         return [tuple(row[column] for column in CASE_LIST_COLUMNS) for row in rows]
 
 
+#: What the unfiltered list of a mediator or a park administrator shows is read from: the cases, their applicants,
+#: the bodies (names; the filter's choices) and who mediates in which (a mediator's scope), the respondent
+#: enterprises' names.
+CASE_LIST_TABLES = (Case, Applicant, MediationBody, MediationBody.mediators.through, Enterprise)
+#: A day: a key is never stale (every write makes a new one, and it holds the date for the clocks), so this only
+#: bounds how long unread keys linger. The keys' "v1" goes up when a release changes the rows' markup or a scope.
+CASE_LIST_SECONDS = 24 * 3600
+
+
 @role_required(*CASE_ROLES)
 def case_list(request: HttpRequest) -> HttpResponse:
-    # Queries: session, user, bodies for the filter, count, cases (+ body and respondent names), applicants.
+    # Queries: session, user; unfiltered, the tables' generation and on a cache miss bodies for the filter, count,
+    # cases (+ body and respondent names), applicants; filtered, the same four without the generation.
     user = request.user
+    labels = _case_list_labels()
     if set(request.GET) <= {"page"}:
         # No filter (the usual request): no filter set is built unless its fields are drawn.
-        rows = _list_bodies.rows(user.pk, user.park_id, shape=(user.role,), using=_database())
-        bodies = [(row["pk"], row["name"]) for row in rows]
-        paginator = Paginator(_UnfilteredCases(user), PAGE_SIZE)
+        bodies, page, rows = _unfiltered_page(user, request.GET.get("page"), labels)
         if request.GET:  # a page number: the fields as a bound form draws them
             filter_fields = _filter_fields(_case_filter(request, user, bodies).form)
         else:
@@ -213,9 +222,8 @@ def case_list(request: HttpRequest) -> HttpResponse:
         # Counted without the rows' columns: the values' COUNT kept a join to the enterprises that counts nothing.
         paginator.count = queryset.count()
         filter_fields = _filter_fields(case_filter.form)
-    page = paginator.get_page(request.GET.get("page"))
-    labels = _case_list_labels()
-    rows = _case_rows(list(page.object_list), labels)
+        page = paginator.get_page(request.GET.get("page"))
+        rows = _case_rows(list(page.object_list), labels)
     return render(
         request,
         "mediation/case_list.html",
@@ -228,6 +236,37 @@ def case_list(request: HttpRequest) -> HttpResponse:
             "rows_html": mark_safe("".join(f"\n  {row}\n  " for row in rows)),  # noqa: S308 - escaped by _case_rows
         },
     )
+
+
+def _unfiltered_page(user, number: str | None, labels: dict[str, str]) -> tuple[list[tuple[int, str]], Page, list[str]]:
+    """The filter's body choices, the page and its rows' HTML of the unfiltered list, cached under the generation
+    of CASE_LIST_TABLES read BEFORE they are (a write committed meanwhile makes a new key), per user scope, page
+    asked for, date (the clocks) and language (the labels). A page number that is not a short number is answered
+    uncached, not to make a key of whatever a URL holds."""
+    key = None
+    if number is None or (len(number) <= 6 and number.isdigit()):
+        generation = generations.read(*CASE_LIST_TABLES)
+        scope = user.pk if user.role == Role.MEDIATOR else ""  # a park administrator's scope is the park
+        today = timezone.localdate()
+        key = (
+            f"mediation:case_list:v1:{generation}:{user.role}:{user.park_id}:{scope}:{number}:{today}:"
+            f"{get_language()}:{get_script_prefix()}"
+        )
+        cached = cache.get(key)
+        if cached is not None:
+            bodies, count, page_number, rows = cached
+            paginator = Paginator(_UnfilteredCases(user), PAGE_SIZE)
+            paginator.count = count
+            return bodies, Page([], page_number, paginator), rows
+    bodies = [
+        (row["pk"], row["name"])
+        for row in _list_bodies.rows(user.pk, user.park_id, shape=(user.role,), using=_database())
+    ]
+    page = Paginator(_UnfilteredCases(user), PAGE_SIZE).get_page(number)
+    rows = _case_rows(list(page.object_list), labels)
+    if key is not None:
+        cache.set(key, (bodies, page.paginator.count, page.number, rows), CASE_LIST_SECONDS)
+    return bodies, page, rows
 
 
 def _case_filter(request: HttpRequest | None, user, body_choices: list[tuple[int, str]] | None = None) -> CaseFilter:
@@ -655,7 +694,10 @@ def statistics(request: HttpRequest) -> HttpResponse:
         generation = generations.read(*STATISTICS_TABLES)
         scope = user.pk if user.role == Role.MEDIATOR else ""  # a park administrator's scope is the park
         days = settings.PORTAL_RULES["MEDIATION_DAYS"]
-        key = f"mediation:statistics:{generation}:{user.role}:{user.park_id}:{scope}:{year}:{days}:{get_language()}"
+        key = (
+            f"mediation:statistics:v1:{generation}:{user.role}:{user.park_id}:{scope}:{year}:{days}:"
+            f"{get_language()}:{get_script_prefix()}"
+        )
         cached = cache.get(key)
         if cached is not None:
             figures, html = cached
