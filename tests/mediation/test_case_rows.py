@@ -81,7 +81,7 @@ def test_rows_are_the_reference_rows(mabel, room, committee, tree, language):
     make_case(committee, status=Status.AGREEMENT, outcome="agreement", days_ago=30, dispute_type="nonsense")
     withdrawn = make_case(room, status=Status.WITHDRAWN, days_ago=40, applicants=0)
     Applicant.objects.create(case=withdrawn, name="无电话 & <i>")
-    Applicant.objects.create(case=withdrawn, name="x", phone="<13900001234>", id_number="")
+    Applicant.objects.create(case=withdrawn, name="x", phone="<1390001>", id_number="")
     rows = list(
         views._with_enterprise_name(views.Case.objects.order_by("-received_on", "-pk")).values_list(
             *views.CASE_LIST_COLUMNS

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from django.core.cache import cache
 from django.db import connection
 from django.urls import reverse
 
@@ -29,6 +30,8 @@ LIST_QUERIES = 7
 def test_case_list_constant(client, mabel, room, n, django_assert_num_queries):
     _grow(room, n)
     client.force_login(mabel)
+    client.get(reverse("mediation:case_list"))  # prepares the statements on PostgreSQL (once per connection)
+    cache.clear()
     with django_assert_num_queries(LIST_QUERIES):
         response = client.get(reverse("mediation:case_list"))
     assert len(response.context["cases"]) == n
