@@ -3,13 +3,17 @@ from __future__ import annotations
 import uuid
 from html import escape as html_escape
 
+from django.conf import settings
 from django.contrib import messages
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
-from django.db.models import OuterRef, Prefetch, Subquery, prefetch_related_objects
+from django.core.paginator import Page, Paginator
+from django.db import router
+from django.db.models import Count, OuterRef, Prefetch, Subquery, Value, prefetch_related_objects
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import reverse
+from django.template.loader import render_to_string
+from django.urls import get_script_prefix, reverse
 from django.utils import timezone
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
@@ -18,7 +22,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from mediation import services, stats
-from mediation.filters import CaseFilter
+from mediation.filters import CaseFilter, bodies_with_cases
 from mediation.forms import (
     AgreementForm,
     BodyForm,
@@ -47,10 +51,13 @@ from mediation.models import (
     clock_days_left,
     limitation_state,
 )
+from parkportal import generations
 from parkportal.excel import xlsx_response
 from parkportal.masking import mask_id_number, mask_phone
 from parkportal.memo import KeyedMemo
+from parkportal.models import User
 from parkportal.roles import Role
+from parkportal.rows import PreparedQuery
 from parkportal.scoping import get_visible_or_404, role_required
 from parties.models import Enterprise
 
@@ -89,8 +96,10 @@ CASE_LIST_COLUMNS = (
     "status",
     "dispute_type",
     "respondent_name",
-    "respondent_enterprise_name",  # a subquery (_with_enterprise_name), not a join
     "body__name",
+    # A subquery (_with_enterprise_name), not a join. Last: parkportal.rows.queryset_reader names a values() row's
+    # columns fields first, annotations after, where Django 5.2 selects them in the order given.
+    "respondent_enterprise_name",
 )
 
 
@@ -102,25 +111,20 @@ def _with_enterprise_name(cases):
     return cases.annotate(respondent_enterprise_name=Subquery(name))
 
 
-#: One row of the case list, filled by `_case_rows` with values it has escaped. A string format rather than a
-#: template loop: the row has 17 values (8 of them the same data-labels of the stacked phone layout) plus the
-#: applicants, and as template variables the 50 rows cost 4 ms, as a format 1 ms.
-CASE_ROW = (
-    '<tr class="{overdue}">\n'
-    '    <td data-label="{l[no]}"><a href="{url}">{number}</a></td>\n'
-    '    <td data-label="{l[applicants]}">{applicants}</td>\n'
-    '    <td data-label="{l[respondent]}">{respondent}</td>\n'
-    '    <td data-label="{l[type]}">{type}</td>\n'
-    '    <td data-label="{l[body]}">{body}</td>\n'
-    '    <td data-label="{l[received]}">{received}</td>\n'
-    '    <td data-label="{l[status]}">{status}</td>\n'
-    '    <td data-label="{l[clock]}" class="clock"><span class="{badge_class}">{badge}</span></td>\n'
-    "  </tr>"
-)
+_labels_memo: dict[str | None, dict[str, str]] = {}
 
 
 def _case_list_labels() -> dict[str, str]:
-    """The column headings, also each cell's data-label (escaped: they go into the rows as they are)."""
+    """The column headings, also each cell's data-label (escaped: they go into the rows as they are). Per language,
+    once per process: the catalogues do not change while it runs."""
+    language = get_language()
+    labels = _labels_memo.get(language)
+    if labels is None:
+        labels = _labels_memo[language] = _make_case_list_labels()
+    return labels
+
+
+def _make_case_list_labels() -> dict[str, str]:
     return {
         "no": escape(_("No.")),
         "applicants": escape(_("Applicants")),
@@ -133,27 +137,153 @@ def _case_list_labels() -> dict[str, str]:
     }
 
 
+def case_list_queryset(user):
+    """The cases the list shows to `user`, newest first: its base before any filter."""
+    return Case.objects.visible_to(user).order_by("-received_on", "-pk")
+
+
+def _stand_in_user(role: str, user_id: int, park_id: int) -> User:
+    """What visible_to and the scope methods read of a mediator or park administrator: active, the role, the
+    park, the pk (compared with MediationBody.mediators)."""
+    return User(pk=user_id, role=role, park_id=park_id, is_active=True)
+
+
+# The unfiltered list (the usual request: no filter, at most a page number) comes from statements compiled once per
+# connection and role (and page offset): building and compiling its four querysets was a quarter of the page's
+# CPU. Each is built from the same querysets as the filtered path, scope (visible_to) included, for a stand-in
+# user of the same role.
+_list_bodies = PreparedQuery(
+    "case_list_bodies",
+    lambda shape, user_id, park_id: bodies_with_cases(_stand_in_user(shape[0], user_id, park_id)).values_list(
+        "pk", "name"
+    ),
+)
+_list_count = PreparedQuery(
+    "case_list_count",
+    lambda shape, user_id, park_id: (
+        case_list_queryset(_stand_in_user(shape[0], user_id, park_id))
+        .order_by()
+        .values(_one=Value(1))
+        .annotate(n=Count("*"))
+        .values("n")
+    ),
+)
+_list_page = PreparedQuery(
+    "case_list_page",
+    lambda shape, user_id, park_id: _with_enterprise_name(
+        case_list_queryset(_stand_in_user(shape[0], user_id, park_id))
+    ).values_list(*CASE_LIST_COLUMNS)[shape[1] : shape[1] + PAGE_SIZE],
+)
+#: The applicants of a page's cases (ids read from the scoped list): one statement per number of cases on a page.
+_list_applicants = PreparedQuery(
+    "case_list_applicants",
+    lambda _shape, *case_ids: (
+        Applicant.objects.filter(case_id__in=case_ids)
+        .order_by("case_id", "pk")
+        .values_list("case_id", "name", "phone", "id_number")
+    ),
+)
+
+
+def _database() -> str:
+    return router.db_for_read(Case)
+
+
+class _UnfilteredCases:
+    """The unfiltered list as Paginator reads it: its count and its pages, as tuples of CASE_LIST_COLUMNS, from
+    prepared statements."""
+
+    def __init__(self, user):
+        self.role = user.role
+        self.values = (user.pk, user.park_id)
+
+    def count(self) -> int:
+        return _list_count.rows(*self.values, shape=(self.role,), using=_database())[0]["n"]
+
+    def __getitem__(self, page: slice) -> list[tuple]:
+        rows = _list_page.rows(*self.values, shape=(self.role, page.start), using=_database())
+        return [tuple(row[column] for column in CASE_LIST_COLUMNS) for row in rows]
+
+
+#: What the unfiltered list of a mediator or a park administrator shows is read from: the cases, their applicants,
+#: the bodies (names; the filter's choices) and who mediates in which (a mediator's scope), the respondent
+#: enterprises' names.
+CASE_LIST_TABLES = (Case, Applicant, MediationBody, MediationBody.mediators.through, Enterprise)
+#: A day: a key is never stale (every write makes a new one, and it holds the date for the clocks), so this only
+#: bounds how long unread keys linger. The keys' "v1" goes up when a release changes the rows' markup or a scope.
+CASE_LIST_SECONDS = 24 * 3600
+
+
 @role_required(*CASE_ROLES)
 def case_list(request: HttpRequest) -> HttpResponse:
-    # Queries: session, user, bodies for the filter, count, cases (+ body and respondent names), applicants.
-    base = Case.objects.visible_to(request.user).order_by("-received_on", "-pk")
-    case_filter = CaseFilter(request.GET or None, queryset=base, user=request.user)
-    queryset = case_filter.qs if case_filter.is_bound and case_filter.is_valid() else base
-    paginator = Paginator(_with_enterprise_name(queryset).values_list(*CASE_LIST_COLUMNS), PAGE_SIZE)
-    # Counted without the rows' columns: the values' COUNT kept a join to the enterprises that counts nothing.
-    paginator.count = queryset.count()
-    page = paginator.get_page(request.GET.get("page"))
+    # Queries: session, user; unfiltered, the tables' generation and on a cache miss bodies for the filter, count,
+    # cases (+ body and respondent names), applicants; filtered, the same four without the generation.
+    user = request.user
     labels = _case_list_labels()
+    if set(request.GET) <= {"page"}:
+        # No filter (the usual request): no filter set is built unless its fields are drawn.
+        bodies, page, rows = _unfiltered_page(user, request.GET.get("page"), labels)
+        if request.GET:  # a page number: the fields as a bound form draws them
+            filter_fields = _filter_fields(_case_filter(request, user, bodies).form)
+        else:
+            filter_fields = _unbound_filter_fields(user, bodies)
+    else:
+        case_filter = _case_filter(request, user)
+        queryset = case_filter.qs if case_filter.is_valid() else case_filter.queryset
+        paginator = Paginator(_with_enterprise_name(queryset).values_list(*CASE_LIST_COLUMNS), PAGE_SIZE)
+        # Counted without the rows' columns: the values' COUNT kept a join to the enterprises that counts nothing.
+        paginator.count = queryset.count()
+        filter_fields = _filter_fields(case_filter.form)
+        page = paginator.get_page(request.GET.get("page"))
+        rows = _case_rows(list(page.object_list), labels)
     return render(
         request,
         "mediation/case_list.html",
         {
-            "filter": case_filter,
-            "filter_fields": _filter_fields_html(case_filter),
+            "filter_fields": filter_fields,
             "page": page,
             "labels": labels,
-            "cases": _case_rows(list(page.object_list), labels),
+            "cases": rows,
+            # One string for the template, spaced as its loop spaced the rows: 50 safe strings were 50 renderings.
+            "rows_html": mark_safe("".join(f"\n  {row}\n  " for row in rows)),  # noqa: S308 - escaped by _case_rows
         },
+    )
+
+
+def _unfiltered_page(user, number: str | None, labels: dict[str, str]) -> tuple[list[tuple[int, str]], Page, list[str]]:
+    """The filter's body choices, the page and its rows' HTML of the unfiltered list, cached under the generation
+    of CASE_LIST_TABLES read BEFORE they are (a write committed meanwhile makes a new key), per user scope, page
+    asked for, date (the clocks) and language (the labels). A page number that is not a short number is answered
+    uncached, not to make a key of whatever a URL holds."""
+    key = None
+    today = timezone.localdate()  # the clocks' day, in the key and in the rows alike
+    if number is None or (len(number) <= 6 and number.isdigit()):
+        generation = generations.read(*CASE_LIST_TABLES)
+        scope = user.pk if user.role == Role.MEDIATOR else ""  # a park administrator's scope is the park
+        key = (
+            f"mediation:case_list:v1:{generation}:{user.role}:{user.park_id}:{scope}:{number}:{today}:"
+            f"{get_language()}:{get_script_prefix()}"
+        )
+        cached = cache.get(key)
+        if cached is not None:
+            bodies, count, page_number, rows = cached
+            paginator = Paginator(_UnfilteredCases(user), PAGE_SIZE)
+            paginator.count = count
+            return bodies, Page([], page_number, paginator), rows
+    bodies = [
+        (row["pk"], row["name"])
+        for row in _list_bodies.rows(user.pk, user.park_id, shape=(user.role,), using=_database())
+    ]
+    page = Paginator(_UnfilteredCases(user), PAGE_SIZE).get_page(number)
+    rows = _case_rows(list(page.object_list), labels, today)
+    if key is not None:
+        cache.set(key, (bodies, page.paginator.count, page.number, rows), CASE_LIST_SECONDS)
+    return bodies, page, rows
+
+
+def _case_filter(request: HttpRequest | None, user, body_choices: list[tuple[int, str]] | None = None) -> CaseFilter:
+    return CaseFilter(
+        request.GET if request else None, queryset=case_list_queryset(user), user=user, body_choices=body_choices
     )
 
 
@@ -171,65 +301,70 @@ def _filter_fields(form) -> SafeString:
 _filter_fields_memo = KeyedMemo()
 
 
-def _filter_fields_html(case_filter: CaseFilter) -> SafeString:
+def _unbound_filter_fields(user, bodies: list[tuple[int, str]]) -> SafeString:
     """The unbound filter's fields (≈ 1 ms of label and widget templates) are a function of the language and of
     the body choices (pk and name of the bodies with cases in the user's scope), which the key holds: a renamed
     body or a body's first case makes a new key, so nothing needs invalidating. Bounded: the oldest half goes when
     it is full. A bound filter (values, errors) is rendered each time."""
-    form = case_filter.form
-    if case_filter.is_bound:
-        return _filter_fields(form)
-    key = (get_language(), tuple(form.fields["body"].widget.choices))
-    return _filter_fields_memo.get(key, lambda: _filter_fields(form))
+    key = (get_language(), tuple(bodies))
+    return _filter_fields_memo.get(key, lambda: _filter_fields(_case_filter(None, user, bodies).form))
 
 
-def _case_rows(rows: list[tuple], labels: dict[str, str]) -> list[SafeString]:
-    """The case list's rows as HTML (CASE_ROW). Everything per page is computed once: labels, today, the URL
-    prefix, the clock badges; per row only string work. The list was template-bound (48 ms for 50 rows, 5 ms of
-    it SQL) when the template did this per row: the _clock.html include, get_FOO_display, reverse(), filters.
-    Values are escaped with the standard library's html.escape, which Django's escape wraps (the same text,
-    without the lazy-argument check of each call)."""
+def _case_rows(rows: list[tuple], labels: dict[str, str], today=None) -> list[str]:
+    """The case list's rows as HTML, every value escaped here. Everything per page is computed once: labels, today,
+    the URL prefix, the clock badges; per row only string work. The list was template-bound (48 ms for 50 rows, 5
+    ms of it SQL) when the template did this per row: the _clock.html include, get_FOO_display, reverse(), filters.
+    A row has 17 values (8 of them the same data-labels of the stacked phone layout) plus the applicants: as
+    template variables the 50 rows cost 4 ms, as a str.format 1 ms, as an f-string with the labels written into it
+    once per page less again. Values are escaped with the standard library's html.escape, which Django's escape
+    wraps (the same text, without the lazy-argument check of each call); names that repeat on a page (bodies,
+    respondents) once each."""
     applicants: dict[int, list[str]] = {}
     if rows:
-        for case_id, name, phone, id_number in (
-            Applicant.objects.filter(case_id__in=[r[0] for r in rows])
-            .order_by("case_id", "pk")
-            .values_list("case_id", "name", "phone", "id_number")
-        ):
+        case_ids = [r[0] for r in rows]
+        for row in _list_applicants.rows(*case_ids, shape=(len(case_ids),), using=_database()):
+            phone, id_number = row["phone"], row["id_number"]
             phone = f' <span class="muted">{html_escape(mask_phone(phone))}</span>' if phone else ""
             id_number = f' <span class="muted">{html_escape(mask_id_number(id_number))}</span>' if id_number else ""
-            applicants.setdefault(case_id, []).append(
-                f'<span class="applicant">{html_escape(name)}{phone}{id_number}</span>'
+            applicants.setdefault(row["case_id"], []).append(
+                f'<span class="applicant">{html_escape(row["name"])}{phone}{id_number}</span>'
             )
     statuses = {value: str(label) for value, label in Status.choices}
     types = {value: html_escape(str(label)) for value, label in DisputeType.choices}
-    today = timezone.localdate()
+    escaped: dict[str, str] = {}  # names, as they come
+    today = today or timezone.localdate()
     # case_detail is "<case_list>/<pk>/": one reverse() per page, not one per row.
     prefix = reverse("mediation:case_list")
     # (badge class, badge text, status label) per (status, days left), which many rows share; escaped.
     badges: dict[tuple[str, int | None], tuple[str, str, str]] = {}
+    # The cells' data-labels (escaped by _case_list_labels), with their cells' openings.
+    no, names, respondent, kind, body, received, state, clock = (
+        f'<td data-label="{labels[key]}">'
+        for key in ("no", "applicants", "respondent", "type", "body", "received", "status", "clock")
+    )
+    clock = clock.replace(">", ' class="clock">')
     out = []
-    for pk, received_on, status, dispute_type, respondent_name, enterprise_name, body_name in rows:
+    for pk, received_on, status, dispute_type, respondent_name, body_name, enterprise_name in rows:
         left = clock_days_left(status, received_on, today)
         badge = badges.get((status, left))
         if badge is None:
             css, text = clock_badge(left, statuses.get(status, status))
             badge = badges[status, left] = (css, html_escape(text), html_escape(statuses.get(status, status)))
-        html = CASE_ROW.format(
-            l=labels,
-            overdue="overdue" if left is not None and left < 0 else "",
-            url=f"{prefix}{pk}/",
-            number=f"{received_on:%Y}-{pk:05d}",  # = Case.number
-            applicants="，".join(applicants.get(pk, ())),
-            respondent=html_escape(enterprise_name if enterprise_name is not None else respondent_name),
-            type=types.get(dispute_type) or html_escape(dispute_type),
-            body=html_escape(body_name),
-            received=received_on.isoformat(),  # = |date:"Y-m-d"
-            status=badge[2],
-            badge_class=badge[0],
-            badge=badge[1],
+        party = enterprise_name if enterprise_name is not None else respondent_name
+        party = escaped.get(party) or escaped.setdefault(party, html_escape(party))
+        body_name = escaped.get(body_name) or escaped.setdefault(body_name, html_escape(body_name))
+        out.append(
+            f'<tr class="{"overdue" if left is not None and left < 0 else ""}">\n'
+            f'    {no}<a href="{prefix}{pk}/">{received_on:%Y}-{pk:05d}</a></td>\n'  # = Case.number
+            f"    {names}{'，'.join(applicants.get(pk, ()))}</td>\n"
+            f"    {respondent}{party}</td>\n"
+            f"    {kind}{types.get(dispute_type) or html_escape(dispute_type)}</td>\n"
+            f"    {body}{body_name}</td>\n"
+            f"    {received}{received_on.isoformat()}</td>\n"  # = |date:"Y-m-d"
+            f"    {state}{badge[2]}</td>\n"
+            f'    {clock}<span class="{badge[0]}">{badge[1]}</span></td>\n'
+            "  </tr>"
         )
-        out.append(mark_safe(html))  # noqa: S308 - every value in it is escaped above
     return out
 
 
@@ -554,11 +689,50 @@ def body_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
     return render(request, "mediation/body_form.html", {"form": form, "body": body})
 
 
+#: What the statistics of a mediator or a park administrator are computed from: the cases, the money (agreements,
+#: instalments), the bodies (names, park) and who mediates in which body (a mediator's scope). A secretary's scope
+#: also reads the parties app's tree, so their figures are computed each time.
+STATISTICS_TABLES = (Case, Agreement, Instalment, MediationBody, MediationBody.mediators.through)
+
+
 @role_required(*STATS_ROLES)
 def statistics(request: HttpRequest) -> HttpResponse:
+    # Queries: session, user; the tables' generations; on a miss, the figures' one statement (stats.PAGE_SQL).
+    user, year = request.user, _year(request)
+    key = None
+    if user.role in (Role.MEDIATOR, Role.PARK_ADMIN):
+        # Read BEFORE the figures are computed: a write committed meanwhile has bumped it, so what is computed
+        # here is never stored under a key that a later read of the same data could find stale.
+        generation = generations.read(*STATISTICS_TABLES)
+        scope = user.pk if user.role == Role.MEDIATOR else ""  # a park administrator's scope is the park
+        days = settings.PORTAL_RULES["MEDIATION_DAYS"]
+        key = (
+            f"mediation:statistics:v1:{generation}:{user.role}:{user.park_id}:{scope}:{year}:{days}:"
+            f"{get_language()}:{get_script_prefix()}"
+        )
+        cached = cache.get(key)
+        if cached is not None:
+            figures, html = cached
+            return _statistics_page(request, figures, html)
     # The page shows payments as a total; per group they are in the Excel export only.
-    figures = stats.compute(Case.objects.visible_to(request.user), year=_year(request), rows=False)
-    return render(request, "mediation/statistics.html", {"figures": figures, "year": figures["year"]})
+    figures = stats.compute(Case.objects.visible_to(user), year=year, rows=False)
+    html = render_to_string("mediation/_statistics_figures.html", {"figures": figures, "year": year}, request)
+    if key is not None:
+        cache.set(key, ({k: v for k, v in figures.items() if k != "types"}, html), STATISTICS_SECONDS)
+    return _statistics_page(request, figures, html)
+
+
+#: A day: a key is never stale (every write makes a new one), so this only bounds how long unread keys linger.
+STATISTICS_SECONDS = 24 * 3600
+
+
+def _statistics_page(request: HttpRequest, figures: dict, html: str) -> HttpResponse:
+    figures.setdefault("types", [(value, label) for value, label in DisputeType.choices])  # labels not cached
+    return render(
+        request,
+        "mediation/statistics.html",
+        {"figures": figures, "year": figures["year"], "figures_html": mark_safe(html)},  # noqa: S308 - a template's
+    )
 
 
 @role_required(*STATS_ROLES)
