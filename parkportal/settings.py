@@ -143,9 +143,39 @@ DATABASE_ROUTERS = ["parkportal.routers.ReplicaRouter"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "parkportal.User"
 
+
+def git_release(base: Path) -> str:
+    """The commit checked out at `base` (12 hex digits), or "" outside a git checkout. Read from .git's files
+    (a worktree's and packed refs included), not by running git."""
+    try:
+        git = base / ".git"
+        if git.is_file():  # a worktree: "gitdir: <path>"
+            git = Path(git.read_text().split(":", 1)[1].strip())
+        common = (git / (git / "commondir").read_text().strip()).resolve() if (git / "commondir").exists() else git
+        head = (git / "HEAD").read_text().strip()
+        if head.startswith("ref: "):
+            ref = head[5:]
+            loose = [path for path in (git / ref, common / ref) if path.exists()]
+            if loose:
+                head = loose[0].read_text().strip()
+            else:
+                packed = (common / "packed-refs").read_text().splitlines()
+                head = next(line.split()[0] for line in packed if line.endswith(" " + ref))
+        return head[:12]
+    except (OSError, IndexError, StopIteration):
+        return ""
+
+
+# Cached figures and fragments are keyed on the data they show (parkportal/generations.py), not on the code
+# that renders them: entries in the shared cache are prefixed with the release, so an upgrade that changes a
+# page's markup or a scope rule never serves what the previous release cached.
+PORTAL_RELEASE = os.environ.get("PORTAL_RELEASE") or git_release(BASE_DIR)
+
 REDIS_URL = os.environ.get("REDIS_URL", "")
 if REDIS_URL:
-    CACHES = {"default": {"BACKEND": "parkportal.cache.RedisCache", "LOCATION": REDIS_URL}}
+    CACHES = {
+        "default": {"BACKEND": "parkportal.cache.RedisCache", "LOCATION": REDIS_URL, "KEY_PREFIX": PORTAL_RELEASE}
+    }
     # Sessions read from the shared cache and written through to the database: one query less on every
     # signed-in request, and a Redis restart signs nobody out. Only with a SHARED cache: with the per-process
     # LocMem cache a session deleted at sign-out would live on in the other workers (docs/SCALING.md).

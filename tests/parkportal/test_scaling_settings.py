@@ -42,6 +42,25 @@ def test_with_redis_cache_and_sessions_use_it():
     assert sessions == "django.contrib.sessions.backends.cached_db"
 
 
+def test_the_shared_cache_is_prefixed_with_the_release():
+    prefix = (
+        "import django, os; os.environ.setdefault('SECRET_KEY', 'x'); from django.conf import settings; "
+        "print(settings.CACHES['default']['KEY_PREFIX'])"
+    )
+    env = {k: v for k, v in os.environ.items() if k != "REDIS_URL"}
+    env.update(DJANGO_SETTINGS_MODULE="parkportal.settings", DEBUG="1", REDIS_URL="redis://127.0.0.1:6379/0")
+    for release in ("r2026-11-24", "r2026-12-01"):
+        result = subprocess.run(
+            [sys.executable, "-c", prefix],
+            env={**env, "PORTAL_RELEASE": release},
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+        )
+        assert result.returncode == 0, result.stderr
+        assert result.stdout.strip() == release
+
+
 def test_replica_url_adds_the_replica_alias():
     *_, databases = settings_with({"DATABASE_REPLICA_URL": "postgres://postgres@127.0.0.1:5432/portal"})
     assert databases == ["default", "replica"]

@@ -55,3 +55,24 @@ def test_makemigrations_check_runs_on_a_bare_checkout_but_serving_commands_still
         "manage.py: SECRET_KEY is not set. Set it in the environment (see .env.example), "
         "or set DEBUG=1 for local development."
     )
+
+
+def test_the_release_prefixes_the_shared_cache_and_follows_the_checkout(tmp_path):
+    """An upgrade must not serve what the previous release cached (markup or scope may have changed)."""
+    from pathlib import Path
+
+    from parkportal.settings import git_release
+
+    git = tmp_path / ".git"
+    (git / "refs" / "heads").mkdir(parents=True)
+    (git / "HEAD").write_text("ref: refs/heads/main\n")
+    (git / "packed-refs").write_text("# pack-refs with: peeled\n" + "a" * 40 + " refs/heads/main\n")
+    assert git_release(tmp_path) == "a" * 12
+    (git / "refs" / "heads" / "main").write_text("b" * 40 + "\n")  # a loose ref wins over the packed one
+    assert git_release(tmp_path) == "b" * 12
+    (git / "HEAD").write_text("c" * 40 + "\n")  # detached
+    assert git_release(tmp_path) == "c" * 12
+    assert git_release(tmp_path / "nowhere") == ""
+    root = Path(__file__).resolve().parents[2]
+    if (root / ".git").exists():
+        assert len(git_release(root)) == 12
