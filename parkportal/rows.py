@@ -38,7 +38,13 @@ def queryset_reader(compiler, using: str) -> Callable[[Sequence], object]:
     if not query.default_cols:  # values() or values_list(): the row as a dict, converted
         # Named as the ORM's ValuesIterable names them (values("park") is "park", not "park_id"), in the SQL's
         # column order. (klass_info is no test: a values() query of model fields has one too.)
-        names = [*query.extra_select, *query.values_select, *query.annotation_select]
+        # Since Django 5.2 a values() query keeps the order it was given (`query.selected`): an annotation named
+        # between fields is selected between them.
+        names = (
+            list(query.selected)
+            if query.selected
+            else [*query.extra_select, *query.values_select, *query.annotation_select]
+        )
 
         def read_values(row: Sequence) -> dict:
             if converters:

@@ -139,3 +139,20 @@ def test_a_values_query_with_fields_gives_the_orms_dicts(people, park):
     prepared = PreparedQuery("test_user_values", lambda *args: build(*args).values(*fields))
     assert prepared.rows(park.pk) == list(build((), park.pk).values(*fields))
     assert prepared.rows(park.pk)[0]["last_login"].tzinfo is not None
+
+
+def test_a_values_query_names_an_annotation_between_fields_where_it_stands(people, park):
+    """Django 5.2 selects values("pk", "park_name", "username") in that order: each value under its own name."""
+
+    def build(_shape, park_id):
+        return (
+            User.objects.filter(park_id=park_id)
+            .annotate(park_name=F("park__name"))
+            .order_by("pk")
+            .values("pk", "park_name", "username")
+        )
+
+    prepared = PreparedQuery("test_user_values_between", build)
+    rows = prepared.rows(park.pk)
+    assert rows == list(build((), park.pk))
+    assert {row["park_name"] for row in rows} == {park.name}
