@@ -9,13 +9,14 @@ Who sees a visit:
 
 from __future__ import annotations
 
+import hashlib
 from collections import namedtuple
 from datetime import date, timedelta
 
 from django.conf import settings
 from django.db.models import OuterRef, Q, Subquery
 
-from parkportal.rows import PreparedQuery
+from parkportal.rows import PreparedQuery, _prepare_on_server
 from parkportal.scoping import ScopedQuerySet
 from parties.querysets import subtree_q
 
@@ -63,9 +64,12 @@ class VisitQuerySet(_VisitScoped):
         if not is_instructor(user):
             return self.visible_to(user)
         instructor_ids, enterprise_ids = instructor_scope_ids(user)
-        return self.filter(
-            Q(instructor_id__in=instructor_ids) | Q(enterprise_id__in=enterprise_ids), park_id=user.park_id
-        )
+        return self.filter(instructor_list_q(instructor_ids, enterprise_ids, user.park_id))
+
+
+def instructor_list_q(instructor_ids, enterprise_ids, park_id) -> Q:
+    """An instructor's visits by their scope's ids (instructor_scope): VisitQuerySet.for_list's filter."""
+    return (Q(instructor_id__in=instructor_ids) | Q(enterprise_id__in=enterprise_ids)) & Q(park_id=park_id)
 
 
 class VisitProblemQuerySet(_VisitScoped):
@@ -162,6 +166,77 @@ def instructor_scope_ids(user) -> tuple[list[int], list[int]]:
     """An instructor's Instructor ids, and the ids of the enterprises assigned to them."""
     scope = instructor_scope(user)
     return scope.instructor_ids, scope.enterprise_ids
+
+
+class WrappedPreparedQuery(PreparedQuery):
+    """A PreparedQuery whose statement is `wrap` with the built queryset's SQL in place of `{ids}`, and `%s` of its
+    own after it, which take `execute`'s `extra` values. It returns the statement's rows as they come (tuples)."""
+
+    def __init__(self, name: str, build, wrap: str):
+        super().__init__(name, build)
+        self.wrap = wrap
+
+    def _wrapped(self, connection, using: str, shape, values):
+        cache = connection.__dict__.setdefault(f"_portal_prepared_{self.name}", {})
+        key = ("wrapped", shape, tuple(type(value) for value in values))
+        found = cache.get(key)
+        if found is None:
+            _name, sql, params, slots, _read = self._prepared(connection, using, shape, values)
+            sql = self.wrap.format(ids=sql)
+            name = f"portal_{self.name}_{hashlib.sha1(sql.encode()).hexdigest()[:16]}"
+            found = cache[key] = (name, sql, params, slots)
+        return found
+
+    def execute(self, *values, extra=(), shape=(), using: str = "default") -> list[tuple]:
+        from django.db import connections
+
+        connection = connections[using]
+        name, sql, params, slots = self._wrapped(connection, using, shape, values)
+        params = list(params)
+        for position, index in slots:
+            params[position] = self._param(connection, values[index])
+        params.extend(extra)
+        with connection.cursor() as cursor:
+            if connection.vendor == "postgresql" and not connection.settings_dict.get("DISABLE_SERVER_SIDE_CURSORS"):
+                _prepare_on_server(connection, cursor, name, sql)
+                sql = f"EXECUTE {name} ({', '.join(['%s'] * len(params))})"
+            cursor.execute(sql, params)
+            return cursor.fetchall()
+
+
+def _padded_size(n: int) -> int:
+    """A list of n ids is passed as one of this many (a power of two, its last id repeated): a handful of
+    statements per connection, not one per length."""
+    return 1 << (n - 1).bit_length() if n else 0
+
+
+def instructor_list_statement(wrap: str) -> WrappedPreparedQuery:
+    """`wrap` around an instructor's visits as (pk, date) (for_list's rows, by their scope's ids), prepared per
+    padded length of the two id lists; `instructor_list_rows` executes it."""
+
+    def build(shape, park_id, *ids):
+        instructors, enterprises = ids[: shape[0]], ids[shape[0] :]
+        from parties.models import Visit
+
+        return (
+            Visit.objects.filter(instructor_list_q(instructors, enterprises, park_id))
+            .order_by()
+            .values_list("pk", "date")
+        )
+
+    return WrappedPreparedQuery("instructor_list", build, wrap)
+
+
+def instructor_list_rows(statement: WrappedPreparedQuery, user, extra) -> list[tuple] | None:
+    """`statement`'s rows for the instructor's visits (for_list(user), unfiltered); None when their scope is
+    empty (no visits: the ORM runs no query for it either)."""
+    instructor_ids, enterprise_ids = instructor_scope_ids(user)
+    if not instructor_ids and not enterprise_ids:
+        return None
+    shape = (_padded_size(len(instructor_ids)), _padded_size(len(enterprise_ids)))
+    ids = [*instructor_ids, *instructor_ids[-1:] * (shape[0] - len(instructor_ids))]
+    ids += [*enterprise_ids, *enterprise_ids[-1:] * (shape[1] - len(enterprise_ids))]
+    return statement.execute(user.park_id, *ids, extra=extra, shape=shape, using=_database())
 
 
 def interval_days() -> int:
