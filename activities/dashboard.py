@@ -1,8 +1,9 @@
 from __future__ import annotations
 
-from django.db.models import Count, Q
+from django.db.models import Count, Min, Q
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext_lazy as _
 
 from activities.models import Event, Registration
@@ -20,7 +21,7 @@ register_nav(
 )
 
 
-@register_cards
+@register_cards(reads=(Event, Registration))
 def event_cards(user, figures: Figures):
     if user.role not in OFFICE:
         return None
@@ -30,6 +31,8 @@ def event_cards(user, figures: Figures):
         # COUNT(*): an index-only range of (park, status, starts_at); COUNT(id) would read the rows.
         Event.objects.visible_to(user).filter(status="published", starts_at__gte=now),
         n=Count("*"),
+        # The count drops when the first of them starts: the cached dashboard expires then.
+        next=Min("starts_at"),
     )
     month_start = timezone.localtime(now).replace(day=1, hour=0, minute=0, second=0, microsecond=0)
     registrations = figures.aggregate(
@@ -41,6 +44,8 @@ def event_cards(user, figures: Figures):
     )
 
     def build() -> list[Card]:
+        if upcoming["next"]:
+            figures.expire_at(parse_datetime(upcoming["next"]))
         return [
             Card(title=_("Upcoming events"), value=upcoming["n"], url=reverse("activities:manage"), group="events"),
             Card(

@@ -5,7 +5,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from drivers_home.models import DailyStat, DriverProfile, FloatingMemberRequest
+from drivers_home.models import DailyStat, DriverProfile, FloatingMemberRequest, Site
 from parkportal.registry import Card, Figures, NavItem, register_cards, register_nav
 from parkportal.roles import Role
 
@@ -18,7 +18,7 @@ register_nav(
 )
 
 
-@register_cards
+@register_cards(reads=(DriverProfile, DailyStat, Site, Site.desk_staff.through, FloatingMemberRequest))
 def drivers_home_cards(user, figures: Figures):
     today = timezone.localdate()
     if user.role == Role.DRIVER:

@@ -8,8 +8,13 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from mediation.models import CLOCK_STATES, FINAL_STATES, Case
-from mediation.stats import committee_share_aggregates, committee_share_queryset, committee_share_rate
+from mediation.models import CLOCK_STATES, FINAL_STATES, Case, MediationBody
+from mediation.stats import (
+    committee_share_aggregates,
+    committee_share_queryset,
+    committee_share_rate,
+    committee_share_reads,
+)
 from parkportal.registry import Card, Figures, NavItem, register_cards, register_nav
 from parkportal.roles import Role
 
@@ -22,7 +27,7 @@ register_nav(
 )
 
 
-@register_cards
+@register_cards(reads=(Case, MediationBody, MediationBody.mediators.through, *committee_share_reads()))
 def mediation_cards(user, figures: Figures):
     if user.role not in (Role.MEDIATOR, Role.PARK_ADMIN, Role.SECRETARY):
         return None

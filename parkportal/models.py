@@ -95,3 +95,19 @@ class AccessLog(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id} {self.action} {self.subject_type}#{self.subject_id}"
+
+
+class Generation(models.Model):
+    """数据版本: a counter per tracked table, raised by a database trigger in every transaction that writes it.
+
+    Cache keys of figures computed from those tables (parkportal/generations.py). Written only by the triggers.
+    """
+
+    table_name = models.CharField(max_length=63, primary_key=True)
+    n = models.BigIntegerField(default=0)
+
+    class Meta:
+        db_table = "parkportal_generation"
+
+    def __str__(self) -> str:
+        return f"{self.table_name}: {self.n}"

@@ -10,18 +10,19 @@ from django.views.decorators.cache import never_cache
 
 from parkportal.middleware import unavailable_response
 from parkportal.models import Park, SmsMessage
-from parkportal.registry import cards_html, dashboard_for
+from parkportal.registry import home_dashboard_for
 from parkportal.roles import Role
 
 
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
-    # Every app's figures in one query, anchored on the park row the page's heading needs anyway.
-    cards, park = dashboard_for(request.user)
+    # Every app's figures in one query, anchored on the park row the page's heading needs anyway, and cached
+    # until a table they read is written (parkportal.registry.home_dashboard_for).
+    cards, cards_html, park_name = home_dashboard_for(request.user)
     context = {
         "cards": cards,
-        "cards_html": cards_html(cards),
-        "park": park,
+        "cards_html": cards_html,
+        "park_name": park_name,
         "is_driver": request.user.role == Role.DRIVER,
     }
     return render(request, "parkportal/home.html", context)

@@ -23,7 +23,7 @@ register_nav(
 )
 
 
-@register_cards
+@register_cards(reads=(Organisation, Enterprise, Member, Instructor))
 def party_cards(user, figures: Figures):
     if user.role not in OFFICE:
         return None

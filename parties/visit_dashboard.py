@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from parkportal.registry import Card, Figures, NavItem, register_cards, register_nav
 from parkportal.roles import Role
-from parties.models import Enterprise, Visit, VisitProblem
+from parties.models import Enterprise, Instructor, Organisation, Visit, VisitProblem
 from parties.visit_querysets import overdue_cutoff
 
 OFFICE = (Role.PARK_ADMIN, Role.SECRETARY)
@@ -30,7 +30,7 @@ def platforms_visited_aggregates(since) -> dict:
     return {"total": Count("pk", filter=platform), "visited": Count("pk", filter=platform & Q(visited))}
 
 
-@register_cards
+@register_cards(reads=(Enterprise, Instructor, Visit, VisitProblem, Organisation))
 def visit_cards(user, figures: Figures):
     today = timezone.localdate()
     if user.role == Role.INSTRUCTOR:

@@ -21,6 +21,32 @@ CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 ARTIFACTS = os.path.join(os.path.dirname(__file__), "..", "test-artifacts")
 
 
+_DB_FIXTURES = {"db", "transactional_db", "django_db_reset_sequences", "django_db_serialized_rollback"}
+_generation_constraints: list[str] = []
+
+
+@pytest.fixture(autouse=True)
+def _generations_at_once(request):
+    """Each test starts with an empty cache, and on PostgreSQL with the generation triggers IMMEDIATE.
+
+    Those triggers fire at COMMIT (parkportal/generations.py) and a test's transaction never commits: set
+    immediate, they fire at each write, as they would between two requests. An empty cache: a figure cached by
+    an earlier test under the same generation (counters roll back with its transaction) must not be served."""
+    from django.core.cache import cache
+
+    cache.clear()
+    wants_db = request.node.get_closest_marker("django_db") is not None or _DB_FIXTURES & set(request.fixturenames)
+    if wants_db and connection.vendor == "postgresql":
+        request.getfixturevalue("_django_db_helper")
+        if connection.in_atomic_block:
+            with connection.cursor() as cursor:
+                if not _generation_constraints:
+                    cursor.execute("SELECT tgname FROM pg_trigger WHERE tgname LIKE %s", ["%\\_generation"])
+                    _generation_constraints.extend(f'"{name}"' for (name,) in cursor.fetchall())
+                if _generation_constraints:
+                    cursor.execute(f"SET CONSTRAINTS {', '.join(_generation_constraints)} IMMEDIATE")
+
+
 @pytest.fixture(autouse=True)
 def _fast_password_hasher(settings):
     # PBKDF2's deliberate slowness costs ~0.3 s per user on this machine; tests check behaviour, not hashing.
