@@ -16,6 +16,8 @@ from datetime import date, timedelta
 from django.conf import settings
 from django.db.models import OuterRef, Q, Subquery
 
+from parkportal import generations
+from parkportal.memo import generation_memo
 from parkportal.rows import PreparedQuery, _prepare_on_server
 from parkportal.scoping import ScopedQuerySet
 from parties.querysets import subtree_q
@@ -141,16 +143,33 @@ _instructor_scope = PreparedQuery(
 InstructorScope = namedtuple("InstructorScope", "instructor_ids enterprise_ids instructors committees")
 
 
+#: Instructor scopes by (generation of the tables they are read from, user, park).
+_scope_memo = generation_memo(max_entries=512)
+
+#: The tables instructor_scope_queryset reads (the scopes of Instructor, Enterprise and Organisation).
+SCOPE_TABLES = ("parties_instructor", "parties_enterprise", "parties_organisation")
+
+
 def instructor_scope(user) -> InstructorScope:
     """An instructor's Instructor ids, the ids of the enterprises assigned to them (their platform enterprises and
     those platforms' secondary enterprises), and the visits filter's choices ((pk, name) of their instructors, by
-    name; of the committees they see, by path), in ONE query (instructor_scope_queryset). Kept on the user object:
-    the request's list and its filter share it. Only for `is_instructor(user)`."""
+    name; of the committees they see, by path), read by ONE statement (instructor_scope_queryset) and kept in the
+    process under the generation of the tables it reads, read first (parkportal.generations): one indexed read per
+    request, where the statement took PostgreSQL ≈ 1.3 ms. Kept on the user object too: the request's list and its
+    filter share it. Only for `is_instructor(user)` (their role and activity are the user row's, read per request).
+    """
     cached = getattr(user, "_instructor_scope", None)
     if cached is not None:
         return cached
+    using = _database()
+    key = (generations.read(*SCOPE_TABLES, using=using), user.pk, user.park_id)
+    user._instructor_scope = _scope_memo.get(key, lambda: _read_instructor_scope(user, using))
+    return user._instructor_scope
+
+
+def _read_instructor_scope(user, using: str) -> InstructorScope:
     instructors, enterprise_ids, committees = [], [], []
-    for row in _instructor_scope.rows(user.pk, user.park_id, using=_database()):
+    for row in _instructor_scope.rows(user.pk, user.park_id, using=using):
         source, pk = row["scope_source"], row["scope_pk"]
         if source == "e":
             enterprise_ids.append(pk)
@@ -158,8 +177,7 @@ def instructor_scope(user) -> InstructorScope:
             instructors.append((pk, row["scope_name"]))
         else:
             committees.append((pk, row["scope_name"]))
-    user._instructor_scope = InstructorScope([pk for pk, _ in instructors], enterprise_ids, instructors, committees)
-    return user._instructor_scope
+    return InstructorScope([pk for pk, _ in instructors], enterprise_ids, instructors, committees)
 
 
 def instructor_scope_ids(user) -> tuple[list[int], list[int]]:

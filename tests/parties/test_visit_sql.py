@@ -114,9 +114,13 @@ def test_my_enterprise_values_are_the_orm_rows(request, crossing, ian, tree):
 
 
 def drop_statements():
-    """Forget the instructor's statements compiled on this connection: the next call builds them again."""
+    """Forget the instructor's statements compiled on this connection, and the scopes read with them: the next
+    call builds them again."""
     from django.db import connections
 
+    from parkportal.memo import clear_generation_memos
+
+    clear_generation_memos()  # the scopes kept under the tables' generation, which a patch does not move
     for name in ("instructor_scope", "my_enterprises", "instructor_list"):
         connections["default"].__dict__.pop(f"_portal_prepared_{name}", None)
 
@@ -288,3 +292,29 @@ def test_the_instructors_list_runs_four_queries_and_shows_his_choices(client, ia
     # A chosen committee and instructor are validated by their querysets, as before.
     response = client.get(url, {"committee": str(tree["root"].pk), "instructor": str(tree["ins2"].pk)})
     assert set(response.context["filter"].errors) == {"committee", "instructor"}
+
+
+def test_the_kept_scope_follows_every_write(ian, crossing, tree, park):
+    """The scope is kept under the generation of its tables: a write to any of them, even by QuerySet.update (no
+    signal), shows on the next read."""
+
+    def scope():
+        return instructor_scope(type(ian).objects.get(pk=ian.pk))
+
+    assert crossing["own"].pk in scope().enterprise_ids
+    assert scope() is scope()  # kept: the same object, not read again
+    Enterprise.objects.filter(pk=crossing["own"].pk).update(instructor=None)
+    assert crossing["own"].pk not in scope().enterprise_ids
+    Instructor.objects.filter(pk=tree["ins1"].pk).update(name="改名的指导员")
+    assert scope().instructors == [(tree["ins1"].pk, "改名的指导员")]
+    Organisation.objects.filter(name="委员会乙").update(name="改名的委员会")
+    assert "改名的委员会" in dict(scope().committees).values()
+
+
+def test_the_scope_tables_carry_generation_triggers():
+    from django.db import connection
+
+    from parkportal import generations
+    from parties.visit_querysets import SCOPE_TABLES
+
+    assert all(generations.installed(connection, table) for table in SCOPE_TABLES)
