@@ -8,7 +8,7 @@ from html import escape as html_escape
 from django.contrib import messages
 from django.core.exceptions import EmptyResultSet, PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db import connections
+from django.db import connections, router
 from django.db.models import Count, Exists, IntegerField, OuterRef, Q, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
@@ -23,8 +23,9 @@ from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from parkportal import generations
 from parkportal.excel import xlsx_response
-from parkportal.memo import KeyedMemo
+from parkportal.memo import KeyedMemo, generation_memo
 from parkportal.roles import Role
 from parkportal.scoping import get_visible_or_404, role_required
 from parties.models import (
@@ -47,6 +48,7 @@ from parties.visit_forms import (
     problem_initial,
 )
 from parties.visit_querysets import (
+    SCOPE_TABLES,
     as_date,
     instructor_list_rows,
     instructor_list_statement,
@@ -381,7 +383,7 @@ def visit_list(request: HttpRequest) -> HttpResponse:
         if request.GET.get("export") == "xlsx":
             return _export(visits)
         page = _page(visits, number, small=is_instructor(user))
-        filter_fields = _filter_fields_html(filterset)
+        filter_fields = _filter_fields_html(filterset) if request.GET else _office_filter_fields_html(user, filterset)
     labels = _list_labels()
     rows = _visit_rows(page.object_list, labels)
     return render(
@@ -420,6 +422,25 @@ def _filter_fields_html(filterset: VisitFilter) -> SafeString:
         tuple((value, str(label)) for value, label in fields["committee"].choices),
     )
     return _filter_fields_memo.get(key, make)
+
+
+#: Unbound filter fields by (generation of the tables their choices are read from, the viewer's scope, language).
+_office_filter_fields_memo = generation_memo()
+
+
+def _office_filter_fields_html(user, filterset) -> SafeString:
+    """The unbound filter fields (_filter_fields_html) of anyone but an instructor, kept under the generation of
+    the tables their two choice lists are read from (read first: parkportal.generations) and what the viewer's
+    scope of them depends on (role, park; a secretary's subtree is their own): one indexed read instead of the two
+    choice queries."""
+    key = (
+        generations.read(*SCOPE_TABLES, using=router.db_for_read(Visit)),
+        user.role,
+        user.park_id,
+        None if user.role == Role.PARK_ADMIN else user.pk,
+        get_language(),
+    )
+    return _office_filter_fields_memo.get(key, lambda: _filter_fields_html(filterset))
 
 
 def _instructor_filter_fields_html(user, filterset) -> SafeString:
