@@ -223,9 +223,12 @@ class WrappedPreparedQuery(PreparedQuery):
 
 
 def _padded_size(n: int) -> int:
-    """A list of n ids is passed as one of this many (a power of two, its last id repeated): a handful of
-    statements per connection, not one per length."""
-    return 1 << (n - 1).bit_length() if n else 0
+    """A list of n ids is passed as one of this many (1, 2, 4, 8, then the next multiple of 8; its last id
+    repeated): a few statements per connection, not one per length. (Padded to powers of two, the duplicates
+    PostgreSQL plans for made the statement ≈ 10 % slower at 73 enterprises.)"""
+    if n <= 8:
+        return 1 << (n - 1).bit_length() if n else 0
+    return -(-n // 8) * 8
 
 
 def instructor_list_statement(wrap: str) -> WrappedPreparedQuery:

@@ -243,11 +243,21 @@ def test_the_instructors_unfiltered_page_is_the_orm_page(request, crossing, many
 
 
 def test_the_prepared_list_takes_padded_id_lists(ian, tree, park, fresh_statements):
-    """Id lists of 1, 2, 3 and 5 enterprises (padded to 1, 2, 4 and 8): the rows of each, not the padding's."""
+    """Id lists of 0, 1, 2, 3, 5, 8 and 9 enterprises (padded to 0, 1, 2, 4, 8, 8 and 16): the rows of each."""
     instructor = tree["ins1"]
     Enterprise.objects.filter(instructor=instructor).update(instructor=None)
+    # Logged by him at someone else's enterprise: his through his instructor id alone (no enterprise ids at n=0).
+    Visit.objects.create(
+        park=park,
+        enterprise=tree["e2"],
+        instructor=instructor,
+        date=timezone.localdate(),
+        kind=VisitKind.POLICY,
+        people_met="王经理",
+        summary="记录",
+    )
     made_count = 0
-    for n in (1, 2, 3, 5):
+    for n in (0, 1, 2, 3, 5, 8, 9):
         while made_count < n:
             made_count += 1
             made = Enterprise.objects.create(
