@@ -28,12 +28,12 @@ from django.core.signals import request_finished, request_started
 from django.db import connections
 
 from parkportal import generations
-from parkportal.memo import KeyedMemo
+from parkportal.memo import generation_memo
 
 #: Every table a compiled ORM statement reads follows a FROM or a JOIN, quoted (subqueries included).
 _TABLE = re.compile(r'\b(?:FROM|JOIN)\s+"([^"]+)"')
 
-_memo = KeyedMemo(max_entries=256)
+_memo = generation_memo(max_entries=256)
 
 
 @cache
@@ -134,4 +134,4 @@ def get(key: Hashable | None, make: Callable[[], object]):
 
 def clear() -> None:
     """Forget everything kept (tests: generations roll back with a test's transaction and come again)."""
-    _memo._values.clear()
+    _memo.clear()

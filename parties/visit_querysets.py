@@ -9,13 +9,16 @@ Who sees a visit:
 
 from __future__ import annotations
 
+import hashlib
 from collections import namedtuple
 from datetime import date, timedelta
 
 from django.conf import settings
 from django.db.models import OuterRef, Q, Subquery
 
-from parkportal.rows import PreparedQuery
+from parkportal import generations
+from parkportal.memo import generation_memo
+from parkportal.rows import PreparedQuery, _prepare_on_server
 from parkportal.scoping import ScopedQuerySet
 from parties.querysets import subtree_q
 
@@ -63,9 +66,12 @@ class VisitQuerySet(_VisitScoped):
         if not is_instructor(user):
             return self.visible_to(user)
         instructor_ids, enterprise_ids = instructor_scope_ids(user)
-        return self.filter(
-            Q(instructor_id__in=instructor_ids) | Q(enterprise_id__in=enterprise_ids), park_id=user.park_id
-        )
+        return self.filter(instructor_list_q(instructor_ids, enterprise_ids, user.park_id))
+
+
+def instructor_list_q(instructor_ids, enterprise_ids, park_id) -> Q:
+    """An instructor's visits by their scope's ids (instructor_scope): VisitQuerySet.for_list's filter."""
+    return (Q(instructor_id__in=instructor_ids) | Q(enterprise_id__in=enterprise_ids)) & Q(park_id=park_id)
 
 
 class VisitProblemQuerySet(_VisitScoped):
@@ -137,16 +143,33 @@ _instructor_scope = PreparedQuery(
 InstructorScope = namedtuple("InstructorScope", "instructor_ids enterprise_ids instructors committees")
 
 
+#: Instructor scopes by (generation of the tables they are read from, user, park).
+_scope_memo = generation_memo(max_entries=512)
+
+#: The tables instructor_scope_queryset reads (the scopes of Instructor, Enterprise and Organisation).
+SCOPE_TABLES = ("parties_instructor", "parties_enterprise", "parties_organisation")
+
+
 def instructor_scope(user) -> InstructorScope:
     """An instructor's Instructor ids, the ids of the enterprises assigned to them (their platform enterprises and
     those platforms' secondary enterprises), and the visits filter's choices ((pk, name) of their instructors, by
-    name; of the committees they see, by path), in ONE query (instructor_scope_queryset). Kept on the user object:
-    the request's list and its filter share it. Only for `is_instructor(user)`."""
+    name; of the committees they see, by path), read by ONE statement (instructor_scope_queryset) and kept in the
+    process under the generation of the tables it reads, read first (parkportal.generations): one indexed read per
+    request, where the statement took PostgreSQL ≈ 1.3 ms. Kept on the user object too: the request's list and its
+    filter share it. Only for `is_instructor(user)` (their role and activity are the user row's, read per request).
+    """
     cached = getattr(user, "_instructor_scope", None)
     if cached is not None:
         return cached
+    using = _database()
+    key = (generations.read(*SCOPE_TABLES, using=using), user.pk, user.park_id)
+    user._instructor_scope = _scope_memo.get(key, lambda: _read_instructor_scope(user, using))
+    return user._instructor_scope
+
+
+def _read_instructor_scope(user, using: str) -> InstructorScope:
     instructors, enterprise_ids, committees = [], [], []
-    for row in _instructor_scope.rows(user.pk, user.park_id, using=_database()):
+    for row in _instructor_scope.rows(user.pk, user.park_id, using=using):
         source, pk = row["scope_source"], row["scope_pk"]
         if source == "e":
             enterprise_ids.append(pk)
@@ -154,14 +177,87 @@ def instructor_scope(user) -> InstructorScope:
             instructors.append((pk, row["scope_name"]))
         else:
             committees.append((pk, row["scope_name"]))
-    user._instructor_scope = InstructorScope([pk for pk, _ in instructors], enterprise_ids, instructors, committees)
-    return user._instructor_scope
+    return InstructorScope([pk for pk, _ in instructors], enterprise_ids, instructors, committees)
 
 
 def instructor_scope_ids(user) -> tuple[list[int], list[int]]:
     """An instructor's Instructor ids, and the ids of the enterprises assigned to them."""
     scope = instructor_scope(user)
     return scope.instructor_ids, scope.enterprise_ids
+
+
+class WrappedPreparedQuery(PreparedQuery):
+    """A PreparedQuery whose statement is `wrap` with the built queryset's SQL in place of `{ids}`, and `%s` of its
+    own after it, which take `execute`'s `extra` values. It returns the statement's rows as they come (tuples)."""
+
+    def __init__(self, name: str, build, wrap: str):
+        super().__init__(name, build)
+        self.wrap = wrap
+
+    def _wrapped(self, connection, using: str, shape, values):
+        cache = connection.__dict__.setdefault(f"_portal_prepared_{self.name}", {})
+        key = ("wrapped", shape, tuple(type(value) for value in values))
+        found = cache.get(key)
+        if found is None:
+            _name, sql, params, slots, _read = self._prepared(connection, using, shape, values)
+            sql = self.wrap.format(ids=sql)
+            name = f"portal_{self.name}_{hashlib.sha1(sql.encode()).hexdigest()[:16]}"
+            found = cache[key] = (name, sql, params, slots)
+        return found
+
+    def execute(self, *values, extra=(), shape=(), using: str = "default") -> list[tuple]:
+        from django.db import connections
+
+        connection = connections[using]
+        name, sql, params, slots = self._wrapped(connection, using, shape, values)
+        params = list(params)
+        for position, index in slots:
+            params[position] = self._param(connection, values[index])
+        params.extend(extra)
+        with connection.cursor() as cursor:
+            if connection.vendor == "postgresql" and not connection.settings_dict.get("DISABLE_SERVER_SIDE_CURSORS"):
+                _prepare_on_server(connection, cursor, name, sql)
+                sql = f"EXECUTE {name} ({', '.join(['%s'] * len(params))})"
+            cursor.execute(sql, params)
+            return cursor.fetchall()
+
+
+def _padded_size(n: int) -> int:
+    """A list of n ids is passed as one of this many (1, 2, 4, 8, then the next multiple of 8; its last id
+    repeated): a few statements per connection, not one per length. (Padded to powers of two, the duplicates
+    PostgreSQL plans for made the statement ≈ 10 % slower at 73 enterprises.)"""
+    if n <= 8:
+        return 1 << (n - 1).bit_length() if n else 0
+    return -(-n // 8) * 8
+
+
+def instructor_list_statement(wrap: str) -> WrappedPreparedQuery:
+    """`wrap` around an instructor's visits as (pk, date) (for_list's rows, by their scope's ids), prepared per
+    padded length of the two id lists; `instructor_list_rows` executes it."""
+
+    def build(shape, park_id, *ids):
+        instructors, enterprises = ids[: shape[0]], ids[shape[0] :]
+        from parties.models import Visit
+
+        return (
+            Visit.objects.filter(instructor_list_q(instructors, enterprises, park_id))
+            .order_by()
+            .values_list("pk", "date")
+        )
+
+    return WrappedPreparedQuery("instructor_list", build, wrap)
+
+
+def instructor_list_rows(statement: WrappedPreparedQuery, user, extra) -> list[tuple] | None:
+    """`statement`'s rows for the instructor's visits (for_list(user), unfiltered); None when their scope is
+    empty (no visits: the ORM runs no query for it either)."""
+    instructor_ids, enterprise_ids = instructor_scope_ids(user)
+    if not instructor_ids and not enterprise_ids:
+        return None
+    shape = (_padded_size(len(instructor_ids)), _padded_size(len(enterprise_ids)))
+    ids = [*instructor_ids, *instructor_ids[-1:] * (shape[0] - len(instructor_ids))]
+    ids += [*enterprise_ids, *enterprise_ids[-1:] * (shape[1] - len(enterprise_ids))]
+    return statement.execute(user.park_id, *ids, extra=extra, shape=shape, using=_database())
 
 
 def interval_days() -> int:

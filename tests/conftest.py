@@ -48,6 +48,15 @@ def _generations_at_once(request):
 
 
 @pytest.fixture(autouse=True)
+def _no_generation_memos():
+    """Per-process memos keyed on a generation (parkportal.memo.generation_memo) start empty, as the cache does:
+    a test's rolled-back generations (and SQLite's ids) would meet an earlier test's keys."""
+    from parkportal.memo import clear_generation_memos
+
+    clear_generation_memos()
+
+
+@pytest.fixture(autouse=True)
 def _fast_password_hasher(settings):
     # PBKDF2's deliberate slowness costs ~0.3 s per user on this machine; tests check behaviour, not hashing.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
@@ -224,12 +233,3 @@ def world(park, other_park, tree) -> dict:
     from tests.world import build_world
 
     return build_world(park, other_park, tree)
-
-
-@pytest.fixture(autouse=True)
-def _empty_querycache():
-    """What parkportal.querycache keeps is keyed on generations, which roll back with each test's transaction:
-    an entry of an earlier test under the same generation must not be served."""
-    from parkportal import querycache
-
-    querycache.clear()

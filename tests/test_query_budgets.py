@@ -14,7 +14,7 @@ from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from parkportal import querycache
+from parkportal.memo import clear_generation_memos
 from tests.test_url_matrix import client_for, request
 from tests.world import collect_cases, grow_world
 
@@ -29,7 +29,7 @@ def count_queries(world: dict, name: str, case) -> tuple[int, list[str]]:
     cache.clear()
     request(client, name, case, world)  # warm-up
     cache.clear()
-    querycache.clear()  # what pages keep under generations: counted as computed, not as kept
+    clear_generation_memos()  # as the cache: what a page keeps under a generation is counted as computed
     with CaptureQueriesContext(connection) as ctx:
         response = request(client, name, case, world)
     assert response.status_code == case.expected(role), f"{name} as {role}: {response.status_code}"

@@ -3,17 +3,23 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from django.conf import settings
+from django.db import router
 from django.db.models import Count, Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.functional import SimpleLazyObject
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
+from parkportal import generations
 from parkportal.excel import xlsx_response
+from parkportal.memo import generation_memo
+from parkportal.roles import Role
 from parkportal.scoping import OFFICE_ROLES, get_visible_or_404, role_required
 from parties.models import Enterprise, Member, MemberStatus, Organisation, OrganisationKind, VanguardPost
-from parties.reminders import counted_organisations, fingerprint, organisations_with_counts
+from parties.reminders import counted_organisations, organisations_with_counts
 from parties.rules import add_months
 
 DETAIL_LIMIT = 50
@@ -74,13 +80,31 @@ def _tree_nodes(rows: list[tuple]) -> list[TreeNode]:
     return nodes
 
 
+#: What the tree shows is read from these tables: the organisations, and their member counters (MemberCount), which
+#: are written only by the triggers of parties_member, in the transaction of the members' write, so that table's
+#: generation moves with them.
+TREE_TABLES = ("parties_organisation", "parties_member")
+
+#: The rendered tree (parties/_tree_nodes.html), kept in the process under the generation of TREE_TABLES (read
+#: before the rows), the viewer's scope (role, park, and a secretary's own subtree) and the language. At 400
+#: organisations the rows took PostgreSQL ≈ 1.5 ms and their fingerprint ≈ 0.3 ms of CPU, and the shared cache
+#: sent the ≈ 90 KB fragment on every request.
+_tree_memo = generation_memo(max_entries=64)
+
+
 @role_required(*OFFICE_ROLES)
 def tree(request: HttpRequest) -> HttpResponse:
-    # Queries: session, user, (a secretary's root path), organisations with their member counters. The rendered list
-    # is cached under a fingerprint of those rows; the nodes are built only when the fragment is not cached.
-    rows = _tree_rows(request.user)
-    context = {"nodes": SimpleLazyObject(lambda: _tree_nodes(rows)), "fingerprint": fingerprint(rows)}
-    return render(request, "parties/tree.html", context)
+    # Queries: session, user, the generation; when the tree is not kept: (a secretary's root path), the
+    # organisations with their member counters. The nodes are built only when the fragment is rendered.
+    user = request.user
+    generation = generations.read(*TREE_TABLES, using=router.db_for_read(Organisation))
+    scope = (user.role, user.park_id, user.pk if user.role == Role.SECRETARY else None)
+    nodes = SimpleLazyObject(lambda: _tree_nodes(_tree_rows(user)))
+    html = _tree_memo.get(
+        (generation, scope, get_language()),
+        lambda: render_to_string("parties/_tree_nodes.html", {"nodes": nodes}),
+    )
+    return render(request, "parties/tree.html", {"nodes": nodes, "tree_html": html})
 
 
 def _get_organisation_for_user(user, pk: int) -> Organisation:

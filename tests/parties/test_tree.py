@@ -117,3 +117,26 @@ def test_organisation_export_is_the_viewers_tree(client, sam, tree, five_tiers):
     leaf = by_name["车队党小组支部"]
     assert leaf[3] == "传化公路港党支部"
     assert leaf[8:11] == (2, 2, 1)  # full, local members, floating
+
+
+@pytest.mark.parametrize("persona", ["alice", "sam"])
+def test_the_kept_tree_reads_only_the_generation(request, client, tree, persona):
+    """Once rendered for a generation, the tree is served from the process: no organisation is read again."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client.force_login(request.getfixturevalue(persona))
+
+    def page() -> str:  # without the per-response CSRF token
+        return re.sub(
+            r'name="csrfmiddlewaretoken" value="[^"]*"', "", client.get(reverse("parties:tree")).content.decode()
+        )
+
+    first = page()
+    with CaptureQueriesContext(connection) as ctx:
+        again = page()
+    tables = [q["sql"] for q in ctx.captured_queries]
+    assert again == first and "传化公路港党支部" in again
+    assert sum("parkportal_generation" in sql for sql in tables) == 1
+    others = [sql for sql in tables if "parkportal_generation" not in sql]
+    assert not any("parties_organisation" in sql for sql in others), tables

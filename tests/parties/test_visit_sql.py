@@ -19,7 +19,7 @@ from parties.models import (
     VisitKind,
     VisitProblem,
 )
-from parties.views.visits import LIST_ORDER, _page, _page_orm
+from parties.views.visits import LIST_ORDER, _instructor_page, _page, _page_orm
 from parties.visit_filters import VisitFilter
 from parties.visit_querysets import instructor_scope, is_instructor, my_enterprise_values
 from tests.conftest import make_user
@@ -114,10 +114,14 @@ def test_my_enterprise_values_are_the_orm_rows(request, crossing, ian, tree):
 
 
 def drop_statements():
-    """Forget the instructor's statements compiled on this connection: the next call builds them again."""
+    """Forget the instructor's statements compiled on this connection, and the scopes read with them: the next
+    call builds them again."""
     from django.db import connections
 
-    for name in ("instructor_scope", "my_enterprises"):
+    from parkportal.memo import clear_generation_memos
+
+    clear_generation_memos()  # the scopes kept under the tables' generation, which a patch does not move
+    for name in ("instructor_scope", "my_enterprises", "instructor_list"):
         connections["default"].__dict__.pop(f"_portal_prepared_{name}", None)
 
 
@@ -205,15 +209,75 @@ def test_the_page_is_the_orm_page(request, crossing, many_visits, tree, params):
             query = {**params, **extra}
             filterset = VisitFilter(query, queryset=Visit.objects.for_list(user), user=user)
             visits = filterset.qs.order_by(*LIST_ORDER)
-            new, old = _page(visits, query.get("page")), _page_orm(visits, query.get("page"))
-            assert (new.number, new.paginator.count, new.paginator.num_pages) == (
-                old.number,
-                old.paginator.count,
-                old.paginator.num_pages,
-            ), (user.username, query)
-            assert new.object_list == old.object_list, (user.username, query)
+            old = _page_orm(visits, query.get("page"))
+            for small in (False, True):
+                new = _page(visits, query.get("page"), small=small)
+                assert (new.number, new.paginator.count, new.paginator.num_pages) == (
+                    old.number,
+                    old.paginator.count,
+                    old.paginator.num_pages,
+                ), (user.username, query, small)
+                assert new.object_list == old.object_list, (user.username, query, small)
     admin = request.getfixturevalue("alice")
     assert _page(VisitFilter({}, queryset=Visit.objects.for_list(admin), user=admin).qs.order_by(*LIST_ORDER), "2")
+
+
+@pytest.mark.parametrize("number", [None, "1", "2", "3", "999", "0", "-1", "abc", "2.5"])
+def test_the_instructors_unfiltered_page_is_the_orm_page(request, crossing, many_visits, number, fresh_statements):
+    """_instructor_page (the prepared statement, by the scope's ids) reads what the ORM reads for for_list."""
+    checked = 0
+    for user in personas(request, crossing):
+        if not is_instructor(user):
+            continue
+        user = type(user).objects.get(pk=user.pk)
+        old = _page_orm(Visit.objects.visible_to(user).order_by(*LIST_ORDER), number)
+        new = _instructor_page(user, number)
+        assert (new.number, new.paginator.count, new.paginator.num_pages) == (
+            old.number,
+            old.paginator.count,
+            old.paginator.num_pages,
+        ), user.username
+        assert new.object_list == old.object_list, user.username
+        checked += bool(old.paginator.count)
+    assert checked == 2  # ian and ivy; unlinked has no scope
+
+
+def test_the_prepared_list_takes_padded_id_lists(ian, tree, park, fresh_statements):
+    """Id lists of 0, 1, 2, 3, 5, 8 and 9 enterprises (padded to 0, 1, 2, 4, 8, 8 and 16): the rows of each."""
+    instructor = tree["ins1"]
+    Enterprise.objects.filter(instructor=instructor).update(instructor=None)
+    # Logged by him at someone else's enterprise: his through his instructor id alone (no enterprise ids at n=0).
+    Visit.objects.create(
+        park=park,
+        enterprise=tree["e2"],
+        instructor=instructor,
+        date=timezone.localdate(),
+        kind=VisitKind.POLICY,
+        people_met="王经理",
+        summary="记录",
+    )
+    made_count = 0
+    for n in (0, 1, 2, 3, 5, 8, 9):
+        while made_count < n:
+            made_count += 1
+            made = Enterprise.objects.create(
+                park=park, name=f"企业{made_count}", kind=EnterpriseKind.PLATFORM, instructor=instructor
+            )
+            # Logged by another instructor: his only through the enterprise's id.
+            Visit.objects.create(
+                park=park,
+                enterprise=made,
+                instructor=tree["ins2"],
+                date=timezone.localdate(),
+                kind=VisitKind.POLICY,
+                people_met="王经理",
+                summary="记录",
+            )
+        user = type(ian).objects.get(pk=ian.pk)
+        expected = _page_orm(Visit.objects.visible_to(user).order_by(*LIST_ORDER), None)
+        page = _instructor_page(user, None)
+        assert page.paginator.count == expected.paginator.count >= n, n
+        assert page.object_list == expected.object_list, n
 
 
 def test_a_list_the_sql_does_not_cover_takes_the_orm_page(alice, many_visits):
@@ -230,11 +294,37 @@ def test_the_instructors_list_runs_four_queries_and_shows_his_choices(client, ia
     client.get(url)
     with CaptureQueriesContext(connection) as ctx:
         response = client.get(url)
-    # session, user, his scope with the filter's choices, count, the page's rows
-    assert len(ctx.captured_queries) == 5, [q["sql"] for q in ctx.captured_queries]
+    # session, user, his scope with the filter's choices, the count with the page's rows
+    assert len(ctx.captured_queries) == 4, [q["sql"] for q in ctx.captured_queries]
     html = response.content.decode()
     assert f'<option value="{tree["ins1"].pk}">指导员一</option>' in html
     assert "委员会甲" in html and "别园委员会" not in html
     # A chosen committee and instructor are validated by their querysets, as before.
     response = client.get(url, {"committee": str(tree["root"].pk), "instructor": str(tree["ins2"].pk)})
     assert set(response.context["filter"].errors) == {"committee", "instructor"}
+
+
+def test_the_kept_scope_follows_every_write(ian, crossing, tree, park):
+    """The scope is kept under the generation of its tables: a write to any of them, even by QuerySet.update (no
+    signal), shows on the next read."""
+
+    def scope():
+        return instructor_scope(type(ian).objects.get(pk=ian.pk))
+
+    assert crossing["own"].pk in scope().enterprise_ids
+    assert scope() is scope()  # kept: the same object, not read again
+    Enterprise.objects.filter(pk=crossing["own"].pk).update(instructor=None)
+    assert crossing["own"].pk not in scope().enterprise_ids
+    Instructor.objects.filter(pk=tree["ins1"].pk).update(name="改名的指导员")
+    assert scope().instructors == [(tree["ins1"].pk, "改名的指导员")]
+    Organisation.objects.filter(name="委员会乙").update(name="改名的委员会")
+    assert "改名的委员会" in dict(scope().committees).values()
+
+
+def test_the_scope_tables_carry_generation_triggers():
+    from django.db import connection
+
+    from parkportal import generations
+    from parties.visit_querysets import SCOPE_TABLES
+
+    assert all(generations.installed(connection, table) for table in SCOPE_TABLES)
