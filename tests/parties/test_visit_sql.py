@@ -285,17 +285,31 @@ def test_a_list_the_sql_does_not_cover_takes_the_orm_page(alice, many_visits):
     assert _page(visits, 1).object_list == _page_orm(visits, 1).object_list
 
 
-def test_the_instructors_list_runs_four_queries_and_shows_his_choices(client, ian, crossing, many_visits, tree):
+def test_the_instructors_list_is_kept_and_shows_his_choices(client, ian, crossing, many_visits, tree):
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
+    from parkportal.memo import clear_generation_memos
+
     client.force_login(ian)
     url = reverse("parties:visit_list")
-    client.get(url)
+    client.get(url)  # the statements prepared on this connection
+    clear_generation_memos()
+    with CaptureQueriesContext(connection) as ctx:
+        first = client.get(url)
+    # session, user, the generation of his list's tables, the generation of his scope, his scope with the
+    # filter's choices, the count with the page's rows
+    assert len(ctx.captured_queries) == 6, [q["sql"] for q in ctx.captured_queries]
     with CaptureQueriesContext(connection) as ctx:
         response = client.get(url)
-    # session, user, his scope with the filter's choices, the count with the page's rows
-    assert len(ctx.captured_queries) == 4, [q["sql"] for q in ctx.captured_queries]
+    # session, user, the generation of his list's tables: the rest is kept
+    assert len(ctx.captured_queries) == 3, [q["sql"] for q in ctx.captured_queries]
+
+    def table(response) -> str:
+        html = response.content.decode()
+        return html[html.index("<table") : html.index("</table>")]
+
+    assert table(response) == table(first) and "<td" in table(first)
     html = response.content.decode()
     assert f'<option value="{tree["ins1"].pk}">指导员一</option>' in html
     assert "委员会甲" in html and "别园委员会" not in html
@@ -328,3 +342,84 @@ def test_the_scope_tables_carry_generation_triggers():
     from parties.visit_querysets import SCOPE_TABLES
 
     assert all(generations.installed(connection, table) for table in SCOPE_TABLES)
+
+
+def test_the_kept_instructors_list_follows_every_write(client, ian, crossing, tree, park):
+    """His list is kept under the generation of its tables: a visit logged, a problem solved, a photo added, an
+    enterprise or instructor renamed or an enterprise taken from him (QuerySet.update: no signal) shows on the
+    next request."""
+    from parties.models import VisitPhoto
+
+    client.force_login(ian)
+    url = reverse("parties:visit_list")
+
+    def page() -> str:
+        return client.get(url).content.decode()
+
+    visit = make_visit(ian, tree["e1"], problems=[{"description": "场地不足", "state": "open"}])
+    assert 'badge-warn">1</span> / 1' in page()
+    VisitProblem.objects.filter(visit=visit).update(state="solved", solved_on=timezone.localdate())
+    assert ">0 / 1<" in page()
+    VisitPhoto.objects.create(visit=visit, image="visits/a.jpg", thumbnail="visits/a_t.jpg", width=800, height=600)
+    assert '<td data-label="照片" class="num">1</td>' in page()
+    Enterprise.objects.filter(pk=tree["e1"].pk).update(name="改名的企业")
+    assert "改名的企业" in page()
+    Instructor.objects.filter(pk=tree["ins1"].pk).update(name="改名的指导员")
+    assert "改名的指导员" in page()
+    # Logged by ivy at an enterprise assigned to him: his only through the enterprise.
+    Visit.objects.create(
+        park=park,
+        enterprise=crossing["own"],
+        instructor=tree["ins2"],
+        date=timezone.localdate(),
+        kind=VisitKind.POLICY,
+        people_met="王经理",
+        summary="记录",
+    )
+    assert page().count("<tr>") == 3  # the heading and two visits
+    Enterprise.objects.filter(pk=crossing["own"].pk).update(instructor=None)
+    assert page().count("<tr>") == 2
+    Visit.objects.filter(pk=visit.pk).delete()
+    assert "没有符合条件的走访记录。" in page()
+
+
+def test_each_instructor_language_and_page_has_its_own_kept_list(client, ian, crossing, many_visits, tree):
+    ivy = crossing["ivy"]
+    url = reverse("parties:visit_list")
+    client.force_login(ian)
+    his = client.get(url).context["rows"]
+    assert client.get(url, {"page": "2"}).context["rows"] != his
+    english = client.get(url, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "Open / all problems" in english
+    client.force_login(ivy)
+    hers = client.get(url).context["rows"]
+    assert hers != his
+    assert set(Visit.objects.visible_to(ivy).values_list("pk", flat=True)) != set(
+        Visit.objects.visible_to(ian).values_list("pk", flat=True)
+    )
+
+
+def test_the_instructors_list_tables_are_every_table_its_statements_read_and_carry_triggers(ian, crossing, many_visits):
+    import re
+
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from parkportal import generations
+    from parties.views.visits import INSTRUCTOR_LIST_TABLES, _instructor_page
+
+    user = type(ian).objects.get(pk=ian.pk)
+    with CaptureQueriesContext(connection) as ctx:
+        instructor_scope(user)
+        _instructor_page(user, None)
+    statements = [query["sql"] for query in ctx.captured_queries]
+    if connection.vendor == "postgresql":  # what was EXECUTEd is in the server's prepared statements
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT statement FROM pg_prepared_statements")
+            statements += [statement for (statement,) in cursor.fetchall()]
+    read = set()
+    for sql in statements:
+        read |= {a or b for a, b in re.findall(r'(?:FROM|JOIN)\s+"?([a-z_]+)"?|"([a-z_]+)"\.', sql)}
+    read -= {"parkportal_generation", "ids", "page"}
+    assert read and read <= set(INSTRUCTOR_LIST_TABLES), read - set(INSTRUCTOR_LIST_TABLES)
+    assert all(generations.installed(connection, table) for table in INSTRUCTOR_LIST_TABLES)

@@ -103,7 +103,8 @@ CASES = {
         expect=READERS,
         # session, user, the generation of the filter's choices; when the filter's fields are not kept for it (as
         # counted here): instructors (filter), committees; then count, page rows for the page's ids (one
-        # statement). An instructor: session, user, the generation of his scope, (his scope,) count with rows.
+        # statement). An instructor: session, user, the generation of his list's tables (then, if not kept: the
+        # generation of his scope, his scope, count with rows).
         budget=("park_admin", 7),
     ),
     "parties:visit_new": Case(expect={"anonymous": 302, "instructor": 200, "default": 403}),
