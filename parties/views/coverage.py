@@ -85,9 +85,9 @@ def coverage(request: HttpRequest) -> HttpResponse:
     # aggregate per (organisation, platform), whose sums are the overall figures, and the paths that place them
     # under committees (2), missing list count + page (2).
     user = request.user
-    missing = cov.missing_enterprises(user).values(*MISSING_COLUMNS)
 
     def content() -> tuple:
+        missing = cov.missing_enterprises(user).values(*MISSING_COLUMNS)
         figures = cov.coverage_with_overall(user)
         context = dict(zip(("rows", "root_row", "unassigned", "overall"), figures, strict=True))
         labels = _missing_labels()
@@ -106,7 +106,7 @@ def coverage(request: HttpRequest) -> HttpResponse:
         )
         return html, context
 
-    html, figures = querycache.get(cov.coverage_key(request, missing), content)
+    html, figures = querycache.get(cov.coverage_key(request), content)
     # The figures and the page too, for whoever reads the context.
     context = {**figures, "content": html}
     return render(request, "parties/coverage.html", context)

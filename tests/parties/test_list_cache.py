@@ -126,6 +126,35 @@ def test_coverage_follows_writes_made_without_signals(client, alice, tree, grow_
     assert "改名的综合党委" in _get(client, "parties:coverage")
 
 
+@pytest.mark.parametrize("persona", ["alice", "sam"])
+def test_the_coverage_key_holds_every_table_the_missing_list_reads(request, persona, rf, tree):
+    """The key compiles the viewer's organisations and enterprises, not the missing list (the enterprises' SQL
+    with the rules' filter and fixed joins): the tables of those joins are in it by MISSING_LIST_MODELS."""
+    from parkportal import generations
+    from parties import coverage as cov
+    from parties.views.coverage import MISSING_COLUMNS
+
+    user = request.getfixturevalue(persona)
+    missing = cov.missing_enterprises(user).values(*MISSING_COLUMNS)
+    sql, _params = missing.query.get_compiler(using=missing.db).as_sql()
+    page = rf.get(reverse("parties:coverage"))
+    page.user = user
+    key = cov.coverage_key(page)
+    assert key is not None
+    assert querycache.tables(sql) <= set(key[1]), querycache.tables(sql) - set(key[1])
+    assert all(generations.installed(connection, table) for table in key[1])
+
+
+def test_coverage_missing_list_follows_its_categories_and_instructors(client, alice, tree):
+    Enterprise.objects.filter(pk=tree["e1"].pk).update(coverage="none", instructor=tree["ins1"])
+    client.force_login(alice)
+    assert "指导员一" in _get(client, "parties:coverage")
+    from parties.models import Instructor
+
+    Instructor.objects.filter(pk=tree["ins1"].pk).update(name="改名的指导员")
+    assert "改名的指导员" in _get(client, "parties:coverage")
+
+
 def test_a_secretarys_root_path_is_the_shallowest_organisation_they_answer_for(tree, sam, park):
     """parties.querysets.secretary_root_path reads it with a statement prepared once per connection."""
     from parties.querysets import secretary_root_path
