@@ -6,11 +6,16 @@ Runs in-process with Django's test client against the benchmark database and the
     .venv/bin/python scripts/bench_profile.py "home dashboard" "org coverage"      # queries + mean ms
     .venv/bin/python scripts/bench_profile.py --rounds 50 --compare                # all pages vs the bare page
     .venv/bin/python scripts/bench_profile.py --cprofile "reminders"               # + cProfile, top 30
+    .venv/bin/python scripts/bench_profile.py --rounds 200 --cprofile "check-in POST"  # a POST: see below
     # a sampling profile (CPU only, no instrumentation overhead) as a flame graph:
     .venv/bin/py-spy record --gil --nonblocking -o var/ticket.svg -- .venv/bin/python scripts/bench_profile.py --loop 10 "ticket"
 
 `--compare` times the pages round-robin with the bare page (same noise for all), so the ratio bare ms ÷ page ms
 approximates the req/s ratio of the load test on a quieter machine.
+
+A POST page is sent as the load test sends it: each request as the next of its accounts (signed in beforehand,
+outside the timing), to its `request_path`, with its `data`, after its `reset`; the second request's queries are
+listed and the mean of the others timed (wall and CPU). It writes to the benchmark database as `make bench` does.
 """
 
 from __future__ import annotations
@@ -66,6 +71,9 @@ def main() -> None:
 
     from parkportal.models import User
 
+    for page in bench_pages.by_name(args.pages):
+        if page.method == "POST" and args.pages:
+            _profile_post(page, args)
     pages = [p for p in bench_pages.by_name(args.pages) if p.method == "GET"]
     clients = {}
     for page in pages:
@@ -126,6 +134,59 @@ def main() -> None:
             med = statistics.median(values)
             mean_cpu = statistics.mean(cpu[name])
             print(f"{name:40} {med * 1000:10.1f} {bare / med:10.2f} {mean_cpu * 1000:8.2f} {bare_cpu / mean_cpu:10.2f}")
+
+
+def _profile_post(page, args) -> None:
+    """`page` (a POST) sent `args.rounds` + 1 times, each as the next account; see the module's docstring."""
+    import cProfile
+    import pstats
+
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+
+    from parkportal.models import User
+
+    if page.reset:
+        page.reset()
+    ctx = dict(page.context()) if page.context else {}
+    names = [f"bench-{page.role}"] + [f"bench-{page.role}-{k}" for k in range(2, page.accounts + 1)]
+    users = {u.username: u for u in User.objects.filter(username__in=names[: args.rounds + 1])}
+    prof = cProfile.Profile() if args.cprofile else None
+    wall, cpu = [], []
+    headers = {f"HTTP_{k.upper().replace('-', '_')}": v for k, v in page.headers.items()}
+    client = Client(HTTP_HOST="127.0.0.1", **headers)
+    for i in range(args.rounds + 1):
+        account = names[i % len(names)]
+        # One client (a new one loads the middleware on its first request), with only the account's session: the
+        # message each POST leaves for the page it redirects to (not followed) would pile up in a cookie.
+        client.cookies.clear()
+        client.force_login(users[account])
+        ctx.update(i=i, account=account, user=i)
+        path = page.request_path(ctx) if page.request_path else (page.path() if callable(page.path) else page.path)
+        data = page.data(i, ctx) if page.data else {}
+        with CaptureQueriesContext(connection) as queries:
+            if prof and i:
+                prof.enable()
+            t0, c0 = time.perf_counter(), time.process_time()
+            response = client.post(path, data)
+            wall.append(time.perf_counter() - t0)
+            cpu.append(time.process_time() - c0)
+            if prof and i:
+                prof.disable()
+        assert response.status_code in page.expected, (path, response.status_code)
+        if i == 1:
+            sql_ms = sum(float(q["time"]) for q in queries.captured_queries) * 1000
+            print(f"\n== {page.name} {path} -> {response.status_code}, {len(queries)} queries, {sql_ms:.1f} ms SQL")
+            if not args.quiet_sql:
+                for q in queries.captured_queries:
+                    print(f"  {float(q['time']) * 1000:7.2f} ms  {q['sql'][:220]}")
+    print(f"  {args.rounds} requests after the first: {statistics.mean(wall[1:]) * 1000:.2f} ms wall, "
+          f"{statistics.mean(cpu[1:]) * 1000:.2f} ms CPU each")  # fmt: skip
+    if prof:
+        pstats.Stats(prof).sort_stats(os.environ.get("SORT", "tottime")).print_stats(int(os.environ.get("TOP", 25)))
+    if page.reset:
+        page.reset()
 
 
 if __name__ == "__main__":
