@@ -23,6 +23,7 @@ from drivers_home.models import CheckIn, DriverProfile, FloatingMemberRequest, S
 from parkportal.audit import log_access
 from parkportal.excel import xlsx_response
 from parkportal.masking import mask_phone
+from parkportal.memo import KeyedMemo
 from parkportal.roles import Role
 from parkportal.scoping import get_visible_or_404, role_required
 
@@ -102,20 +103,16 @@ def _name_rows(rows) -> SafeString:
 
 #: The period fields' HTML by (language, bound, start, end as sent): a function of exactly these (labels, errors
 #: and input formats follow the language). Bounded: the values come from the query string.
-_PERIOD_FIELDS: dict[tuple, SafeString] = {}
-_PERIOD_FIELDS_MAX = 256
+_period_fields_memo = KeyedMemo()
 
 
 def _period_fields(form) -> SafeString:
     data = form.data
     key = (get_language(), form.is_bound, data.get("start"), data.get("end"))
-    html = _PERIOD_FIELDS.get(key)
-    if html is None:
-        html = mark_safe("".join(field_html(field) for field in form))  # noqa: S308 - Django's renderings
-        if len(_PERIOD_FIELDS) >= _PERIOD_FIELDS_MAX:
-            _PERIOD_FIELDS.clear()
-        _PERIOD_FIELDS[key] = html
-    return html
+    return _period_fields_memo.get(
+        key,
+        lambda: mark_safe("".join(field_html(field) for field in form)),  # noqa: S308 - Django's renderings
+    )
 
 
 def field_html(field) -> str:
