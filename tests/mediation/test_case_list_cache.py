@@ -4,7 +4,6 @@ write to any of them, of any kind, shows on the next visit, and so does the next
 
 from __future__ import annotations
 
-import re
 from datetime import timedelta
 
 import pytest
@@ -19,11 +18,11 @@ from mediation.models import Applicant, Case
 from mediation.views import CASE_LIST_TABLES
 from parkportal import generations
 from parties.models import Enterprise
+from tests.generations import assert_keyed_and_triggered, statements, tables_read
 from tests.mediation.conftest import make_case
 
 pytestmark = pytest.mark.django_db
 
-TABLE = re.compile(r'(?:FROM|JOIN)\s+"?([a-z_]+)"?|"([a-z_]+)"\.')
 URL = reverse("mediation:case_list")
 
 
@@ -41,14 +40,11 @@ def test_every_table_the_list_reads_is_in_the_key_and_carries_its_trigger(client
     cache.clear()
     with CaptureQueriesContext(connection) as ctx:
         assert client.get(URL, query).status_code == 200
-    sql = [q["sql"] for q in ctx.captured_queries]
+    sql = statements(ctx.captured_queries)
     after = next(i for i, s in enumerate(sql) if "parkportal_generation" in s) + 1
-    tables = set(connection.introspection.table_names())  # not a CTE's name, nor EXTRACT(… FROM a column)
-    read = {name for s in sql[after:] for match in TABLE.findall(s) for name in match if name in tables}
     assert len(sql) - after == 4, "bodies, count, page, applicants"
-    assert read - set(generations.tables_of(CASE_LIST_TABLES)) == set(), "add these to CASE_LIST_TABLES"
-    for table in generations.tables_of(CASE_LIST_TABLES):
-        assert generations.installed(connection, table), f"{table} has no generation trigger (add a migration)"
+    read = tables_read(sql[after:])
+    assert_keyed_and_triggered(read, generations.tables_of(CASE_LIST_TABLES), "add these to CASE_LIST_TABLES")
 
 
 def test_a_second_visit_reads_only_the_generation(client, mabel, room):

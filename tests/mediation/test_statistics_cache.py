@@ -4,7 +4,6 @@ on the next visit."""
 
 from __future__ import annotations
 
-import re
 import uuid
 from datetime import timedelta
 from decimal import Decimal
@@ -18,11 +17,11 @@ from django.utils import timezone
 from mediation.models import Agreement, Case, Instalment, MediationBody
 from mediation.views import STATISTICS_TABLES
 from parkportal import generations
+from tests.generations import assert_keyed_and_triggered, statements, tables_read
 from tests.mediation.conftest import make_case
 
 pytestmark = pytest.mark.django_db
 
-TABLE = re.compile(r'(?:FROM|JOIN)\s+"?([a-z_]+)"?|"([a-z_]+)"\.')
 URL = reverse("mediation:statistics")
 
 
@@ -52,14 +51,11 @@ def test_every_table_the_figures_read_is_in_the_key_and_carries_its_trigger(clie
     client.force_login(request.getfixturevalue(who))
     with CaptureQueriesContext(connection) as ctx:
         assert client.get(URL).status_code == 200
-    sql = [q["sql"] for q in ctx.captured_queries]
+    sql = statements(ctx.captured_queries)
     after = next(i for i, s in enumerate(sql) if "parkportal_generation" in s) + 1
-    tables = set(connection.introspection.table_names())  # not a CTE's name, nor EXTRACT(… FROM a column)
-    read = {name for s in sql[after:] for match in TABLE.findall(s) for name in match if name in tables}
     assert after < len(sql), "no figures were computed"
-    assert read - set(generations.tables_of(STATISTICS_TABLES)) == set(), "add these to STATISTICS_TABLES"
-    for table in generations.tables_of(STATISTICS_TABLES):
-        assert generations.installed(connection, table), f"{table} has no generation trigger (add a migration)"
+    read = tables_read(sql[after:])
+    assert_keyed_and_triggered(read, generations.tables_of(STATISTICS_TABLES), "add these to STATISTICS_TABLES")
 
 
 def test_a_second_visit_reads_only_the_generation(client, alice, room):

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from datetime import timedelta
 
 import pytest
@@ -12,16 +11,15 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from activities.models import EventKind
-from parkportal import generations
 from parkportal.models import Generation, Park
 from parkportal.registry import dashboard_for, dashboard_tables
 from parties.models import Member, MemberStatus
 from tests.activities.conftest import make_event
+from tests.generations import assert_keyed_and_triggered, statements, tables_read
 from tests.threads import run_together
 
 pytestmark = pytest.mark.django_db
 
-TABLE = re.compile(r'(?:FROM|JOIN)\s+"?([a-z_]+)"?|"([a-z_]+)"\.')
 ROLES = ["park_admin", "secretary", "instructor", "mediator", "desk", "driver"]
 
 
@@ -39,11 +37,9 @@ def test_every_table_the_cards_read_is_in_the_key_and_carries_its_trigger(world,
     """A table read by a card but missing from the key would leave its figure stale after a write."""
     with CaptureQueriesContext(connection) as ctx:
         dashboard_for(world["users"][role])
-    read = {name for query in ctx.captured_queries for match in TABLE.findall(query["sql"]) for name in match if name}
+    read = tables_read(statements(ctx.captured_queries))
     assert "parkportal_park" in read
-    assert read - set(dashboard_tables()) == set(), "add these to the provider's register_cards(reads=...)"
-    for table in dashboard_tables():
-        assert generations.installed(connection, table), f"{table} has no generation trigger (add a migration)"
+    assert_keyed_and_triggered(read, dashboard_tables(), "add these to the provider's register_cards(reads=...)")
 
 
 def test_a_second_visit_reads_only_the_generation(client, alice, tree):

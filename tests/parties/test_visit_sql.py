@@ -23,6 +23,7 @@ from parties.views.visits import LIST_ORDER, _instructor_page, _page, _page_orm
 from parties.visit_filters import VisitFilter
 from parties.visit_querysets import instructor_scope, is_instructor, my_enterprise_values
 from tests.conftest import make_user
+from tests.generations import assert_keyed_and_triggered, statements, tables_read
 from tests.parties.visit_matrix import link_instructor, make_visit
 
 pytestmark = pytest.mark.django_db
@@ -400,26 +401,15 @@ def test_each_instructor_language_and_page_has_its_own_kept_list(client, ian, cr
 
 
 def test_the_instructors_list_tables_are_every_table_its_statements_read_and_carry_triggers(ian, crossing, many_visits):
-    import re
-
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
-    from parkportal import generations
-    from parties.views.visits import INSTRUCTOR_LIST_TABLES, _instructor_page
+    from parties.views.visits import INSTRUCTOR_LIST_TABLES
 
     user = type(ian).objects.get(pk=ian.pk)
     with CaptureQueriesContext(connection) as ctx:
         instructor_scope(user)
         _instructor_page(user, None)
-    statements = [query["sql"] for query in ctx.captured_queries]
-    if connection.vendor == "postgresql":  # what was EXECUTEd is in the server's prepared statements
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT statement FROM pg_prepared_statements WHERE name LIKE 'portal\\_instructor\\_%%'")
-            statements += [statement for (statement,) in cursor.fetchall()]
-    read = set()
-    for sql in statements:
-        read |= {a or b for a, b in re.findall(r'(?:FROM|JOIN)\s+"?([a-z_]+)"?|"([a-z_]+)"\.', sql)}
-    read -= {"parkportal_generation", "ids", "page"}
-    assert read and read <= set(INSTRUCTOR_LIST_TABLES), read - set(INSTRUCTOR_LIST_TABLES)
-    assert all(generations.installed(connection, table) for table in INSTRUCTOR_LIST_TABLES)
+    read = tables_read(statements(ctx.captured_queries)) - {"parkportal_generation"}
+    assert read, "no statement read"
+    assert_keyed_and_triggered(read, INSTRUCTOR_LIST_TABLES, "add these to INSTRUCTOR_LIST_TABLES")
