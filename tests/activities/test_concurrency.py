@@ -217,6 +217,17 @@ def test_one_tap_registrations_through_the_view_for_30_places(park, tree, kinds)
     assert regs.count() == 120
 
 
+def _set_one_place_and_hold(event, editing: threading.Event) -> None:
+    """An organiser limits `event` to one place and holds its row for half a second before committing: what
+    starts once `editing` is set must wait for that commit."""
+    from activities.models import Event
+
+    with transaction.atomic():
+        Event.objects.filter(pk=event.pk).update(capacity=1)
+        editing.set()
+        time.sleep(0.5)
+
+
 def test_a_limit_set_while_a_registration_without_one_waits_for_the_row(park, tree, kinds, dong, wang):
     """The event had no limit when the view read it; an organiser sets one place (already taken by wang) and
     holds the row until commit. The registration's shared lock waits for that, then finds the limit and
@@ -229,17 +240,11 @@ def test_a_limit_set_while_a_registration_without_one_waits_for_the_row(park, tr
     editing = threading.Event()
     outcome = {}
 
-    def set_limit():
-        with transaction.atomic():
-            Event.objects.filter(pk=event.pk).update(capacity=1)
-            editing.set()
-            time.sleep(0.5)  # the registration starts meanwhile and must wait for this commit
-
     def register():
         assert editing.wait(timeout=10)
         outcome["status"] = registration_create(event=stale, user=dong)[0].status
 
-    _run_each([set_limit, register])
+    _run_each([lambda: _set_one_place_and_hold(event, editing), register])
     assert outcome == {"status": "waiting"}
     assert Registration.objects.filter(event=event, status="confirmed").count() == 1
 
@@ -275,24 +280,17 @@ def test_a_limit_set_while_a_one_tap_waits_for_the_row(park, tree, kinds, dong, 
     """An organiser sets one place (already taken by wang) and holds the row until commit; the tap's shared
     lock waits, then finds the row's new version with a limit (its "no limit" filter is checked again after the
     wait), takes the exclusive lock, and puts dong on the waiting list."""
-    from activities.models import Event
 
     event = make_event(park, kinds["clinic"], tree["b1"], capacity=None)
     registration_tap(event_id=event.pk, user=wang)
     editing = threading.Event()
     outcome = {}
 
-    def set_limit():
-        with transaction.atomic():
-            Event.objects.filter(pk=event.pk).update(capacity=1)
-            editing.set()
-            time.sleep(0.5)  # the tap starts meanwhile and must wait for this commit
-
     def tap():
         assert editing.wait(timeout=10)
         outcome["status"] = registration_tap(event_id=event.pk, user=dong)[0].status
 
-    _run_each([set_limit, tap])
+    _run_each([lambda: _set_one_place_and_hold(event, editing), tap])
     assert outcome == {"status": "waiting"}
     assert Registration.objects.filter(event=event, status="confirmed").count() == 1
 
