@@ -27,7 +27,7 @@ from drivers_home.models import (
     Site,
 )
 from parkportal.roles import Role
-from parkportal.rows import PreparedQuery
+from parkportal.rows import PreparedQuery, stand_in_user
 
 
 def day_bounds(start: date, end: date) -> tuple[datetime, datetime]:
@@ -241,19 +241,12 @@ def today_rows_queryset(user, day: date, lo: datetime, hi: datetime):
     )
 
 
-def _stand_in_staff(role: str, user_id: int, park_id: int):
-    """What visible_to and DailyStat's scope methods read of a park's staff member: active, role, park, pk."""
-    from parkportal.models import User
-
-    return User(pk=user_id, role=role, park_id=park_id, is_active=True)
-
-
 # Compiled once per connection and shape (parkportal.rows.PreparedQuery); the shape holds the role (visible_to
 # dispatches on it) and the day (a date is no stand-in value): one more statement per connection each day.
 _today_rows = PreparedQuery(
     "traffic_today",
     lambda shape, user_id, park_id, lo, hi: today_rows_queryset(
-        _stand_in_staff(shape[0], user_id, park_id), shape[1], lo, hi
+        stand_in_user(shape[0], user_id, park_id), shape[1], lo, hi
     ),
 )
 

@@ -55,9 +55,8 @@ from parkportal import generations
 from parkportal.excel import xlsx_response
 from parkportal.masking import mask_id_number, mask_phone
 from parkportal.memo import KeyedMemo
-from parkportal.models import User
 from parkportal.roles import Role
-from parkportal.rows import PreparedQuery
+from parkportal.rows import PreparedQuery, stand_in_user
 from parkportal.scoping import get_visible_or_404, role_required
 from parties.models import Enterprise
 
@@ -142,26 +141,20 @@ def case_list_queryset(user):
     return Case.objects.visible_to(user).order_by("-received_on", "-pk")
 
 
-def _stand_in_user(role: str, user_id: int, park_id: int) -> User:
-    """What visible_to and the scope methods read of a mediator or park administrator: active, the role, the
-    park, the pk (compared with MediationBody.mediators)."""
-    return User(pk=user_id, role=role, park_id=park_id, is_active=True)
-
-
 # The unfiltered list (the usual request: no filter, at most a page number) comes from statements compiled once per
 # connection and role (and page offset): building and compiling its four querysets was a quarter of the page's
 # CPU. Each is built from the same querysets as the filtered path, scope (visible_to) included, for a stand-in
 # user of the same role.
 _list_bodies = PreparedQuery(
     "case_list_bodies",
-    lambda shape, user_id, park_id: bodies_with_cases(_stand_in_user(shape[0], user_id, park_id)).values_list(
+    lambda shape, user_id, park_id: bodies_with_cases(stand_in_user(shape[0], user_id, park_id)).values_list(
         "pk", "name"
     ),
 )
 _list_count = PreparedQuery(
     "case_list_count",
     lambda shape, user_id, park_id: (
-        case_list_queryset(_stand_in_user(shape[0], user_id, park_id))
+        case_list_queryset(stand_in_user(shape[0], user_id, park_id))
         .order_by()
         .values(_one=Value(1))
         .annotate(n=Count("*"))
@@ -171,7 +164,7 @@ _list_count = PreparedQuery(
 _list_page = PreparedQuery(
     "case_list_page",
     lambda shape, user_id, park_id: _with_enterprise_name(
-        case_list_queryset(_stand_in_user(shape[0], user_id, park_id))
+        case_list_queryset(stand_in_user(shape[0], user_id, park_id))
     ).values_list(*CASE_LIST_COLUMNS)[shape[1] : shape[1] + PAGE_SIZE],
 )
 #: The applicants of a page's cases (ids read from the scoped list): one statement per number of cases on a page.

@@ -18,7 +18,8 @@ from django.db.models import OuterRef, Q, Subquery
 
 from parkportal import generations
 from parkportal.memo import generation_memo
-from parkportal.rows import PreparedQuery, _prepare_on_server
+from parkportal.roles import Role
+from parkportal.rows import PreparedQuery, _prepare_on_server, stand_in_user
 from parkportal.scoping import ScopedQuerySet
 from parties.querysets import subtree_q
 
@@ -104,15 +105,6 @@ def is_instructor(user) -> bool:
 # instructor whose id and park land in plain `=` comparisons, so the scope_instructor methods stay the one rule.
 
 
-def _stand_in_instructor(user_id: int, park_id: int):
-    """What visible_to and the scope_instructor methods read of an instructor: active, the role, the park, the
-    pk (compared with Instructor.user)."""
-    from parkportal.models import User
-    from parkportal.roles import Role
-
-    return User(pk=user_id, role=Role.INSTRUCTOR, park_id=park_id, is_active=True)
-
-
 def instructor_scope_queryset(user):
     """One statement for the visits list: the user's Instructor rows (the filter's choices, by name), the ids of
     the enterprises they see (the list's scope) and the committees they see (by path), as rows of (source, pk,
@@ -137,7 +129,7 @@ def instructor_scope_queryset(user):
 
 _instructor_scope = PreparedQuery(
     "instructor_scope",
-    lambda _shape, user_id, park_id: instructor_scope_queryset(_stand_in_instructor(user_id, park_id)),
+    lambda _shape, user_id, park_id: instructor_scope_queryset(stand_in_user(Role.INSTRUCTOR, user_id, park_id)),
 )
 
 InstructorScope = namedtuple("InstructorScope", "instructor_ids enterprise_ids instructors committees")
@@ -284,7 +276,7 @@ def my_enterprises_queryset(user):
 
 _my_enterprises = PreparedQuery(
     "my_enterprises",
-    lambda _shape, user_id, park_id: my_enterprises_queryset(_stand_in_instructor(user_id, park_id)),
+    lambda _shape, user_id, park_id: my_enterprises_queryset(stand_in_user(Role.INSTRUCTOR, user_id, park_id)),
 )
 
 

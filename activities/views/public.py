@@ -50,9 +50,8 @@ from activities.services import (
     registration_tap,
 )
 from parkportal.memo import KeyedMemo
-from parkportal.models import User
 from parkportal.roles import Role
-from parkportal.rows import PreparedQuery
+from parkportal.rows import PreparedQuery, stand_in_user
 from parkportal.scoping import get_visible_or_404, role_required
 
 PAGE_SIZE = 20
@@ -414,11 +413,6 @@ def event_register(request: HttpRequest, pk: int) -> HttpResponse:
     return _event_register(request, pk)
 
 
-def _stand_in_driver(user_id: int, park_id: int | None) -> User:
-    """What `visible_to` reads of a driver, for a statement compiled once with stand-in values."""
-    return User(pk=user_id, role=Role.DRIVER, park_id=park_id, is_active=True)
-
-
 @role_required(Role.DRIVER)
 def _event_register(request: HttpRequest, pk: int) -> HttpResponse:
     if request.method == "POST" and "family-TOTAL_FORMS" not in request.POST:
@@ -518,7 +512,7 @@ def ticket_queryset(shape: tuple[bool], code: str, user_id: int, park_id: int):
     its waiting rank, and whether it has family members (most have none: their query is skipped; the admin
     can add some to any registration, so `places` does not tell). `shape` = (the driver has a park,)."""
     (has_park,) = shape
-    driver = _stand_in_driver(user_id, park_id if has_park else None)
+    driver = stand_in_user(Role.DRIVER, user_id, park_id if has_park else None)
     ahead = _waiting_ahead(OuterRef("event"), OuterRef("position"))
     return (
         Registration.objects.select_related("event", "event__site")
