@@ -110,17 +110,13 @@ def _with_enterprise_name(cases):
     return cases.annotate(respondent_enterprise_name=Subquery(name))
 
 
-_labels_memo: dict[str | None, dict[str, str]] = {}
+_labels_memo = KeyedMemo()
 
 
 def _case_list_labels() -> dict[str, str]:
     """The column headings, also each cell's data-label (escaped: they go into the rows as they are). Per language,
     once per process: the catalogues do not change while it runs."""
-    language = get_language()
-    labels = _labels_memo.get(language)
-    if labels is None:
-        labels = _labels_memo[language] = _make_case_list_labels()
-    return labels
+    return _labels_memo.get(get_language(), _make_case_list_labels)
 
 
 def _make_case_list_labels() -> dict[str, str]:
