@@ -8,12 +8,14 @@ Every function runs a fixed number of queries whatever the size of the data.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
 from django.conf import settings
 from django.core.cache import cache
 from django.db import connection
 from django.db.models import Case, Count, IntegerField, Subquery, Sum, Value, When
+from django.db.models.expressions import RawSQL
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -26,6 +28,7 @@ from drivers_home.models import (
     Service,
     Site,
 )
+from parkportal import generations
 from parkportal.roles import Role
 from parkportal.rows import PreparedQuery, stand_in_user
 
@@ -45,7 +48,58 @@ def _park_checkins(user):
     return CheckIn.objects.visible_to(user)
 
 
-def traffic(user, start: date, end: date, site: Site | None = None) -> dict:
+#: The tables the panels' names come from (sites and services): their generation comes with today's rows.
+NAME_TABLES = ("drivers_home_service", "drivers_home_site")
+
+
+@dataclass(frozen=True)
+class TodayRead:
+    """What a whole park's traffic over a period ending today is read from, besides the caches: today's summary
+    rows (each with the park's epoch and its floating-member counts), in one statement with the generation of
+    NAME_TABLES. `key` holds everything the page's figures and names are a function of (None without a row
+    today: the fingerprint is then read on its own)."""
+
+    rows: list
+    key: tuple | None
+
+
+def _is_whole_park(user, site: Site | None) -> bool:
+    return site is None and user.role in (Role.PARK_ADMIN, Role.SECRETARY) and user.park_id is not None
+
+
+def traffic_today(user, start: date, end: date) -> TodayRead | None:
+    """Today's part of traffic(user, start, end) for a whole park over a period ending today (one query), else None.
+
+    The key: the closed days' figures are cached under (park, epoch, start, yesterday) and today's distinct
+    drivers under (park, epoch, today's check-ins, start, today), all of which the key holds; today's summary rows
+    themselves and the floating-member counts are in it as read, and the names under their tables' generation.
+    """
+    today = timezone.localdate()
+    if end != today or not _is_whole_park(user, None):
+        return None
+    lo, hi = day_bounds(start, end)
+    rows = _today_rows.rows(user.pk, user.park_id, lo, hi, shape=(user.role, today))
+    if not rows:
+        return TodayRead(rows=rows, key=None)
+    first = rows[0]
+    key = (
+        user.park_id,
+        user.role,
+        start,
+        today,
+        int(first["epoch"] or 0),
+        int(first["floating_found"]),
+        int(first["floating_accepted"]),
+        int(first["names"]),
+        tuple(sorted((r["site_id"], r["kind"], r["key"], r["count"]) for r in rows)),
+    )
+    return TodayRead(rows=rows, key=key)
+
+
+_UNREAD = TodayRead(rows=[], key=None)
+
+
+def traffic(user, start: date, end: date, site: Site | None = None, today_read: TodayRead | None = _UNREAD) -> dict:
     """All figures of the traffic page.
 
     For a whole park the days of the period that are over are cached, as distinct drivers are, under the
@@ -68,9 +122,12 @@ def traffic(user, start: date, end: date, site: Site | None = None) -> dict:
     if site is None and user.role in (Role.PARK_ADMIN, Role.SECRETARY):  # the whole park: the cache's key
         fingerprint = None
         if end == today and park_id is not None:
-            # Today's summary rows, the park's epoch and its floating requests: one prepared statement. The
-            # fingerprint (epoch, today's check-ins) is read from the same rows, before anything is computed.
-            today_rows = _today_rows.rows(user.pk, park_id, lo, hi, shape=(user.role, today))
+            # Today's summary rows, the park's epoch and its floating requests: one prepared statement (the
+            # caller's traffic_today, or read here). The fingerprint (epoch, today's check-ins) is read from the
+            # same rows, before anything is computed.
+            if today_read is _UNREAD or today_read is None:
+                today_read = traffic_today(user, start, end)
+            today_rows = today_read.rows
             if today_rows:
                 first = today_rows[0]
                 count = sum(r["count"] for r in today_rows if r["kind"] == DailyStat.Kind.HOUR)
@@ -220,7 +277,8 @@ def _summary_of_day(stats, day: date) -> dict:
 def today_rows_queryset(user, day: date, lo: datetime, hi: datetime):
     """The summary rows of `day` the user sees (hours, services, provinces) as values, each with `epoch` (the
     user's park's DriverYearEpoch) and `floating_found`, `floating_accepted` (the park's floating-member requests
-    sent in [lo, hi), and how many of them were accepted): uncorrelated subqueries, which PostgreSQL runs once."""
+    sent in [lo, hi), and how many of them were accepted) and `names` (the generation of NAME_TABLES): uncorrelated
+    subqueries, which PostgreSQL runs once."""
     park_id = user.park_id
     epoch = DriverYearEpoch.objects.filter(park_id=park_id).order_by().values("epoch")[:1]
     requests = FloatingMemberRequest.objects.filter(park_id=park_id, created__gte=lo, created__lt=hi).order_by()
@@ -235,9 +293,10 @@ def today_rows_queryset(user, day: date, lo: datetime, hi: datetime):
             epoch=Subquery(epoch),
             floating_found=Coalesce(Subquery(found), 0),
             floating_accepted=Coalesce(Subquery(accepted), 0),
+            names=RawSQL(*generations.read_sql(NAME_TABLES), output_field=IntegerField()),
         )
         .order_by()
-        .values_list("site_id", "kind", "key", "count", "epoch", "floating_found", "floating_accepted")
+        .values_list("site_id", "kind", "key", "count", "epoch", "floating_found", "floating_accepted", "names")
     )
 
 

@@ -104,8 +104,9 @@ CASES = {
     "drivers_home:poster": Case(
         kwargs=_pk("drivers_site"), expect={"anonymous": 302, "park_admin": 200, "desk": 200, "default": 403}
     ),
-    # session, user; steady state: today's summary rows with the epoch and the floating requests (today's
-    # fingerprint comes from them), site and service names (4). Cold (a new day, epoch or check-in): + today's
+    # session, user; steady state: today's summary rows with the epoch, the floating requests and the names'
+    # generation (3: the page's content is kept, drivers_home.views.staff); the export, or the content not kept:
+    # + site and service names (4). Cold (a new day, epoch or check-in): + today's
     # distinct drivers, the closed days' scan, 3 summary aggregates (9); before today's first check-in + the
     # fingerprint, the floating requests (10). tests/test_query_budgets.py measures the cold page.
     "drivers_home:traffic": Case(expect=OFFICE, budget=("park_admin", 10)),

@@ -39,9 +39,10 @@ def _count(client, url: str) -> int:
 @pytest.mark.parametrize(
     ("who", "url", "budget"),
     [
-        # session, user, then (warm) today's summary rows with the epoch and the floating requests (today's
-        # fingerprint comes from them), site and service names.
-        ("alice", "/home/traffic/", 4),
+        # session, user, then (warm) today's summary rows with the epoch, the floating requests (today's
+        # fingerprint comes from them) and the names' generation: the content is kept under them.
+        ("alice", "/home/traffic/", 3),
+        # The same, then the site and service names.
         ("alice", "/home/traffic/export.xlsx", 4),
         # session, user, count, page of requests with driver+profile+organisation.
         ("alice", "/home/floating/", 4),
