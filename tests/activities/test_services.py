@@ -77,6 +77,13 @@ def test_database_refuses_two_registrations_per_person(clinic, dong):
         Registration.objects.create(event=clinic, user=dong, name="董")
 
 
+def test_database_refuses_a_ticket_code_twice(clinic, dong, wang):
+    """The code is the ticket's only key (its QR code and its page): unique in the database, by a constraint."""
+    Registration.objects.create(event=clinic, user=dong, name="董", ticket_code="SAMECODE0001")
+    with pytest.raises(IntegrityError):
+        Registration.objects.create(event=clinic, user=wang, name="王", ticket_code="SAMECODE0001")
+
+
 def test_checkin_twice_counts_once(clinic, dong, desi):
     reg, _ = registration_create(event=clinic, user=dong)
     _, first = registration_checkin(registration=reg, by=desi)
