@@ -2,12 +2,19 @@
 look-up by it): fewer indexes to write per insert. Only the indexes are dropped (Django's AlterField would also
 drop and re-validate each foreign key constraint over the whole table).
 Who cancelled and who checked in get partial indexes (the rows with one); the ticket code one unique index
-(not also the pattern-matching one unique=True adds on PostgreSQL)."""
+(not also the pattern-matching one unique=True adds on PostgreSQL). SQLite rebuilds the table for the ticket code
+and drops its triggers with it: the generation trigger is made again last."""
 
 import activities.models
 import django.db.models.deletion
 from django.conf import settings
 from django.db import migrations, models
+
+from parkportal import generations
+
+
+def _retrigger(apps, schema_editor):
+    generations.install(schema_editor, ["activities_registration"])
 
 
 class Migration(migrations.Migration):
@@ -18,6 +25,8 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
+        # (Unapplied, the operations run backwards: this one last, after SQLite's rebuilds.)
+        migrations.RunPython(migrations.RunPython.noop, _retrigger, elidable=False),
         migrations.SeparateDatabaseAndState(
             state_operations=[
                 migrations.AlterField(
@@ -96,4 +105,5 @@ class Migration(migrations.Migration):
             model_name="registration",
             constraint=models.UniqueConstraint(fields=("ticket_code",), name="registration_ticket_code"),
         ),
+        migrations.RunPython(_retrigger, migrations.RunPython.noop, elidable=False),
     ]
