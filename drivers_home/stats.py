@@ -63,10 +63,6 @@ class TodayRead:
     key: tuple | None
 
 
-def _is_whole_park(user, site: Site | None) -> bool:
-    return site is None and user.role in (Role.PARK_ADMIN, Role.SECRETARY) and user.park_id is not None
-
-
 def traffic_today(user, start: date, end: date) -> TodayRead | None:
     """Today's part of traffic(user, start, end) for a whole park over a period ending today (one query), else None.
 
@@ -75,7 +71,7 @@ def traffic_today(user, start: date, end: date) -> TodayRead | None:
     themselves and the floating-member counts are in it as read, and the names under their tables' generation.
     """
     today = timezone.localdate()
-    if end != today or not _is_whole_park(user, None):
+    if end != today or user.role not in (Role.PARK_ADMIN, Role.SECRETARY) or user.park_id is None:
         return None
     lo, hi = day_bounds(start, end)
     rows = _today_rows.rows(user.pk, user.park_id, lo, hi, shape=(user.role, today))
@@ -96,10 +92,7 @@ def traffic_today(user, start: date, end: date) -> TodayRead | None:
     return TodayRead(rows=rows, key=key)
 
 
-_UNREAD = TodayRead(rows=[], key=None)
-
-
-def traffic(user, start: date, end: date, site: Site | None = None, today_read: TodayRead | None = _UNREAD) -> dict:
+def traffic(user, start: date, end: date, site: Site | None = None, today_read: TodayRead | None = None) -> dict:
     """All figures of the traffic page.
 
     For a whole park the days of the period that are over are cached, as distinct drivers are, under the
@@ -125,7 +118,7 @@ def traffic(user, start: date, end: date, site: Site | None = None, today_read: 
             # Today's summary rows, the park's epoch and its floating requests: one prepared statement (the
             # caller's traffic_today, or read here). The fingerprint (epoch, today's check-ins) is read from the
             # same rows, before anything is computed.
-            if today_read is _UNREAD or today_read is None:
+            if today_read is None:
                 today_read = traffic_today(user, start, end)
             today_rows = today_read.rows
             if today_rows:
