@@ -11,7 +11,9 @@ By itself, on a machine with PostgreSQL (docs/PERFORMANCE.md has the details and
 3. for each page of scripts/bench_pages.py, runs locust headless (FastHttpUser, scripts/bench_locust.py) in a
    second process with a session signed in through /accounts/login/ for the page's role: a warm-up, then a fixed
    number of seconds at a fixed concurrency; after a POST page, VACUUM ANALYZE (as autovacuum would), so the
-   pages after it do not read through its dead rows on a server where autovacuum is off;
+   pages after it do not read through its dead rows on a server where autovacuum is off; a do-once POST page
+   reports the rows it wrote beside the requests it sent (a repeat answers without writing), then may put the
+   database back (`after`: its check-ins leave the window);
 4. measures the bare page first and again after every page (half as long): each page's ratio is against the
    bare runs just before and after it, so a shared machine's drift cancels (--no-bracket: first and last only);
 5. prints p50/p95/p99, req/s, errors, SQL queries per request and the ratio to the bare page's req/s; writes
@@ -656,8 +658,18 @@ def main() -> None:
                 cookies = many[page.role][: page.accounts]
             if not page.role and page.method == "POST":
                 cookies = sign_in_anonymous(host)
+            held = page.written() if page.written else None
             load = run_load(page, path, context, host, cookies, args)
             log(f"  {page.name:32} {load['rps']:8.1f} req/s  p50 {load['p50_ms']} ms  errors {load['failures']}")
+            if held is not None:
+                load["written"] = page.written() - held
+                log(f"  {'':32} wrote {load['written']} rows for {load['sent']} requests sent (warm-up included)")
+                # (bench-driver's own registration for the first event, kept for the ticket page, is one repeat)
+                if load["written"] < load["sent"] * 0.99:
+                    log(f"WARNING: {page.name}: {load['sent'] - load['written']} requests wrote nothing (repeats): "
+                        "give the page more accounts (bench_pages.MANY_DRIVERS)")  # fmt: skip
+            if page.after:
+                page.after()
             if page.method == "POST":
                 # Thousands of writes leave dead rows and stale visibility maps. Production's autovacuum clears
                 # them; a server with autovacuum off (CI's) would make every later page read through them.
