@@ -171,6 +171,10 @@ def git_release(base: Path) -> str:
 # page's markup or a scope rule never serves what the previous release cached.
 PORTAL_RELEASE = os.environ.get("PORTAL_RELEASE") or git_release(BASE_DIR)
 
+# parkportal.querycache.key_for keeps compiled scoped querysets per viewer; on, each kept compile is compared with
+# a fresh one (the test suite turns it on: tests/conftest.py).
+QUERYCACHE_VERIFY = envbool("QUERYCACHE_VERIFY", False)
+
 REDIS_URL = os.environ.get("REDIS_URL", "")
 if REDIS_URL:
     CACHES = {

@@ -314,9 +314,10 @@ def cached_reminders_for(user, today: date | None = None, *, members: bool = Tru
     member counters, members), the viewer's scope of organisations and members (their SQL), the day, the rules
     and the language (parkportal.querycache). Shared between requests: read it, never change it."""
     today = today or timezone.localdate()
-    key = querycache.key(
-        Organisation.objects.visible_to(user),
-        Member.objects.visible_to(user),
+    key = querycache.key_for(
+        user,
+        "reminders",
+        lambda: (Organisation.objects.visible_to(user), Member.objects.visible_to(user)),
         models=(Organisation, MemberCount, Member),
         extra=(today, tuple(sorted(settings.PORTAL_RULES.items())), members, uses_counters(user), get_language()),
     )

@@ -62,6 +62,13 @@ def _fast_password_hasher(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
+@pytest.fixture(autouse=True)
+def _verify_kept_compiles(settings):
+    # Every compile parkportal.querycache.key_for keeps is compared with a fresh one: a scope that starts to read
+    # something its signature lacks fails the tests that change it.
+    settings.QUERYCACHE_VERIFY = True
+
+
 def make_user(username: str, role: str, park: Park | None, **extra) -> User:
     user = User.objects.create_user(username=username, password="pw-for-tests-123", role=role, park=park, **extra)
     return user

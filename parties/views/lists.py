@@ -144,15 +144,18 @@ def _enterprise_rows(rows: list[dict], labels: dict[str, str]) -> list[SafeStrin
     return out
 
 
-def _content_key(request: HttpRequest, filterset_class, base_queryset) -> tuple | None:
+def _content_key(request: HttpRequest, filterset_class, make_base) -> tuple | None:
     """The querycache key of a filtered list's content (its filter form, count, rows and page links): the
     generations and SQL of the list's queryset before filtering and of every choice filter's queryset (the
     viewer's scope is in them), and everything else the content is made of: the query string (in its order, as
     the page links keep it), the path, the viewer's role (the import link), the language, today and the rules
-    (filters such as "inactive" count months back from today)."""
-    choices = [
-        f.get_queryset(request) for f in filterset_class.base_filters.values() if isinstance(f, ModelChoiceFilter)
-    ]
+    (filters such as "inactive" count months back from today). Built and compiled once per viewer and data
+    (querycache.key_for)."""
+
+    def querysets() -> list:
+        choices = filterset_class.base_filters.values()
+        return [make_base(request)] + [f.get_queryset(request) for f in choices if isinstance(f, ModelChoiceFilter)]
+
     extra = (
         request.path,
         tuple((name, tuple(values)) for name, values in request.GET.lists()),
@@ -161,22 +164,23 @@ def _content_key(request: HttpRequest, filterset_class, base_queryset) -> tuple 
         timezone.localdate(),
         tuple(sorted(settings.PORTAL_RULES.items())),
     )
-    return querycache.key(base_queryset, *choices, extra=extra)
+    # (make_base and the choices' querysets read request.user only: its scope fields are key_for's signature)
+    return querycache.key_for(request.user, ("list", filterset_class, make_base), querysets, extra=extra)
 
 
-def _list_page(request, template: str, filterset_class, base, columns, make_labels, render_rows) -> HttpResponse:
+def _list_page(request, template: str, filterset_class, make_base, columns, make_labels, render_rows) -> HttpResponse:
     """A filtered list's page: its content (`_<list>_content.html`), kept whole when seen before under the same
     data and query string (parkportal.querycache: then the request reads the generations and nothing else)."""
 
     def content() -> tuple:
-        filterset = filterset_class(request.GET or None, queryset=base, request=request)
+        filterset = filterset_class(request.GET or None, queryset=make_base(request), request=request)
         labels, queryset = make_labels(), _filtered(filterset).values(*columns)
         page = paginate(request, queryset)
         page.object_list = list(page.object_list)
         context = {"filter": filterset, "page": page, "labels": labels, "rows": render_rows(page.object_list, labels)}
         return render_to_string(f"parties/_{template}_content.html", context, request=request), page
 
-    key = _content_key(request, filterset_class, base)
+    key = _content_key(request, filterset_class, make_base)
     html, page = querycache.get(key and ("content", key), content)
     # The page too, for whoever reads the context; its count and rows are read already.
     return render(request, f"parties/{template}.html", {"content": html, "page": page})
@@ -184,19 +188,24 @@ def _list_page(request, template: str, filterset_class, base, columns, make_labe
 
 @role_required(*OFFICE_ROLES)
 def enterprise_list(request: HttpRequest) -> HttpResponse:
-    # Queries: session, user, (the secretary's root path), the generations of the tables the page reads; on a
-    # miss also the filter's options (each kept on their own), count and rows.
-    base = _enterprise_base(request)
+    # Queries: session, user, the generations of the tables the page reads; when the scope is compiled (a new
+    # viewer, or any write to those tables) a secretary's root path; on a miss also the filter's options (each
+    # kept on their own), count and rows.
     return _list_page(
-        request, "enterprise_list", EnterpriseFilter, base, ENTERPRISE_COLUMNS, _enterprise_labels, _enterprise_rows
+        request,
+        "enterprise_list",
+        EnterpriseFilter,
+        _enterprise_base,
+        ENTERPRISE_COLUMNS,
+        _enterprise_labels,
+        _enterprise_rows,
     )
 
 
 @role_required(*OFFICE_ROLES)
 def member_list(request: HttpRequest) -> HttpResponse:
     # Queries: as enterprise_list.
-    base = _member_base(request)
-    return _list_page(request, "member_list", MemberFilter, base, MEMBER_COLUMNS, _member_labels, _member_rows)
+    return _list_page(request, "member_list", MemberFilter, _member_base, MEMBER_COLUMNS, _member_labels, _member_rows)
 
 
 @role_required(*OFFICE_ROLES)

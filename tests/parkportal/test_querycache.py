@@ -47,3 +47,49 @@ def test_a_query_over_a_table_without_generations_or_matching_nothing_is_not_kep
     assert querycache.get(None, lambda: made.append(1) or "x") == "x"
     assert querycache.get(None, lambda: made.append(1) or "x") == "x"
     assert made == [1, 1]
+
+
+def _enterprises_of(user, built: list):
+    built.append(user.pk)
+    return [Enterprise.objects.visible_to(user).order_by("name")]
+
+
+def test_key_for_compiles_once_per_viewer_and_data(settings, sam, alice, tree):
+    settings.QUERYCACHE_VERIFY = False
+    built: list = []
+    first = querycache.key_for(sam, "enterprises", lambda: _enterprises_of(sam, built))
+    assert first == querycache.key(Enterprise.objects.visible_to(sam).order_by("name"))
+    assert querycache.key_for(sam, "enterprises", lambda: _enterprises_of(sam, built)) == first
+    assert built == [sam.pk]  # the second key came from the kept compile
+    # Another viewer, another scope: compiled for them.
+    assert querycache.key_for(alice, "enterprises", lambda: _enterprises_of(alice, built)) != first
+    assert built == [sam.pk, alice.pk]
+
+
+def test_key_for_compiles_again_when_the_scope_moves(settings, sam, tree):
+    """The secretary's committee moves under the other 综合党委: her scope's path is a parameter of the SQL, read
+    from the organisations, so any write to a tracked table compiles again and the key follows the new path."""
+    settings.QUERYCACHE_VERIFY = False
+    before = querycache.key_for(sam, "enterprises", lambda: _enterprises_of(sam, []))
+    tree["g1"].secretary_user = None
+    tree["g1"].save()
+    tree["c2"].secretary_user = sam
+    tree["c2"].save()
+    sam = type(sam).objects.get(pk=sam.pk)  # (a new request: her root path is cached on the user object)
+    after = querycache.key_for(sam, "enterprises", lambda: _enterprises_of(sam, []))
+    assert after == querycache.key(Enterprise.objects.visible_to(sam).order_by("name"))
+    assert after[3] != before[3]  # the statements themselves differ, not only the generations
+
+
+def test_the_suite_catches_a_builder_that_reads_more_than_its_signature(sam, tree):
+    """QUERYCACHE_VERIFY (on in every test) compiles each kept compile again: a builder whose SQL depends on
+    something the signature lacks (here a name it is handed) fails loudly instead of keying on old SQL."""
+    wanted = {"name": "传化公路港"}
+
+    def build():
+        return [Enterprise.objects.visible_to(sam).filter(name=wanted["name"])]
+
+    querycache.key_for(sam, "by name", build)
+    wanted["name"] = "云集药业"
+    with pytest.raises(AssertionError, match="compiled differently"):
+        querycache.key_for(sam, "by name", build)
