@@ -206,9 +206,13 @@ class _RegistrationInsert:
 # has no row of this person and nobody waiting. Parameters: event, person, "waiting".
 _insert_unless_earlier_or_waiting = _RegistrationInsert(
     "portal_registration_insert_unless_earlier_or_waiting",
+    # Two NOT EXISTS, not one with an OR: each finds its answer in an index, (event, user) and (event, status).
+    # With the OR, PostgreSQL read every registration of the event through the first and filtered it (1.6 ms at
+    # 6,200 registrations, growing with each tap on a popular event, under the event's lock).
     lambda values, column, table: (
-        f"SELECT {', '.join(values.values())} WHERE NOT EXISTS (SELECT 1 FROM {table} "
-        f"WHERE {column('event')} = %s AND ({column('user')} = %s OR {column('status')} = %s))"
+        f"SELECT {', '.join(values.values())} "
+        f"WHERE NOT EXISTS (SELECT 1 FROM {table} WHERE {column('event')} = %s AND {column('user')} = %s) "
+        f"AND NOT EXISTS (SELECT 1 FROM {table} WHERE {column('event')} = %s AND {column('status')} = %s)"
     ),
 )
 
@@ -272,7 +276,7 @@ def _tap(*, event_id: int, user, now) -> tuple[Registration, bool] | None:
         return None
     registration = Registration(event=event, user=user)
     _fill(registration, user=user, places=_check_family(event, []), position=None)
-    if not _insert_unless_earlier_or_waiting(registration, event.pk, user.pk, RegistrationStatus.WAITING):
+    if not _insert_unless_earlier_or_waiting(registration, event.pk, user.pk, event.pk, RegistrationStatus.WAITING):
         return None
     return registration, True
 
