@@ -203,7 +203,7 @@ class _RegistrationInsert:
 
 
 # An event without a limit, under the shared lock: the row is written (confirmed, as filled) only if the event
-# has no row of this person and nobody waiting. Parameters: event, person, "waiting".
+# has no row of this person and nobody waiting. Parameters: event, person, event, "waiting".
 _insert_unless_earlier_or_waiting = _RegistrationInsert(
     "portal_registration_insert_unless_earlier_or_waiting",
     # Two NOT EXISTS, not one with an OR: each finds its answer in an index, (event, user) and (event, status).

@@ -143,12 +143,13 @@ def coverage_key(request) -> tuple | None:
         get_language(),
         tuple(sorted(settings.PORTAL_RULES.items())),
     )
-    return querycache.key_for(user, "coverage", lambda: _scoped(user), models=MISSING_LIST_MODELS, extra=extra)
-
-
-def _scoped(user) -> tuple:
-    """The viewer's organisations and enterprises, as coverage_with_overall reads them."""
-    return Organisation.objects.visible_to(user), Enterprise.objects.visible_to(user)
+    return querycache.key_for(
+        user,
+        "coverage",
+        lambda: (Organisation.objects.visible_to(user), Enterprise.objects.visible_to(user)),
+        models=MISSING_LIST_MODELS,
+        extra=extra,
+    )
 
 
 def _paths(organisation_ids: set[int], platform_ids: set[int]) -> tuple[dict[int, str], dict[int, str | None]]:
