@@ -15,7 +15,6 @@ falls back to the locked path, which finds the first row).
 
 from __future__ import annotations
 
-import hashlib
 import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -37,7 +36,7 @@ from activities.models import (
     RegistrationStatus,
 )
 from parkportal.models import User
-from parkportal.rows import PreparedQuery, _prepare_on_server
+from parkportal.rows import PreparedQuery, execute_prepared, statement_name
 from parkportal.sms import send_sms
 
 
@@ -177,18 +176,14 @@ class _RegistrationInsert:
         from django.db import connections
 
         # The connection itself, not django.db.connection: that proxy's attributes would be shared by every
-        # thread, and _prepare_on_server keeps what it prepared on the object it is given.
+        # thread, and execute_prepared keeps what it prepared on the object it is given.
         connection = connections[registration._state.db or "default"]
         sql, fields = self._statement(connection)
         registration.fill_park()
         values = [f.get_db_prep_save(f.pre_save(registration, True), connection) for f in fields]
         values += params
         with connection.cursor() as cursor:
-            if connection.vendor == "postgresql" and not connection.settings_dict.get("DISABLE_SERVER_SIDE_CURSORS"):
-                name = f"{self.name}_{hashlib.sha1(sql.encode()).hexdigest()[:16]}"
-                _prepare_on_server(connection, cursor, name, sql)
-                sql = f"EXECUTE {name} ({', '.join(['%s'] * len(values))})"
-            cursor.execute(sql, values)
+            execute_prepared(connection, cursor, statement_name(self.name, sql), sql, values)
             # fetchall(), not fetchone(): SQLite finishes an INSERT … RETURNING only when its rows are all read
             # (until then the statement stays open, and a COMMIT or another writer finds it in progress).
             rows = cursor.fetchall()

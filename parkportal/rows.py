@@ -137,7 +137,7 @@ class PreparedQuery:
                 if type(param) in (int, str, datetime) and param in markers
             ]
             # Named after its SQL: one name is never two statements in a server session.
-            name = f"portal_{self.name}_{hashlib.sha1(sql.encode()).hexdigest()[:16]}"
+            name = statement_name(f"portal_{self.name}", sql)
             prepared = cache[kinds] = (name, sql, params, slots, queryset_reader(compiler, using))
         return prepared
 
@@ -154,14 +154,35 @@ class PreparedQuery:
         for position, index in slots:
             params[position] = self._param(connection, values[index])
         with connection.cursor() as cursor:
-            if connection.vendor == "postgresql" and not connection.settings_dict.get("DISABLE_SERVER_SIDE_CURSORS"):
-                _prepare_on_server(connection, cursor, name, sql)
-                sql = f"EXECUTE {name} ({', '.join(['%s'] * len(params))})" if params else f"EXECUTE {name}"
-            cursor.execute(sql, params)
+            execute_prepared(connection, cursor, name, sql, params)
             return [read(row) for row in cursor.fetchall()]
 
 
 _DATETIME = datetime(1901, 2, 3, 4, 5, 6, tzinfo=UTC)
+
+
+def execute_prepared(connection, cursor, name: str, sql: str, params: Sequence) -> None:
+    """`cursor.execute(sql, params)`; on PostgreSQL as the EXECUTE of `sql` prepared once per server session as
+    `name` (which must stand for this one statement: PreparedQuery and the callers name theirs after a hash of
+    it). Parse and plan then happen once per connection, not per request. Where PostgreSQL cannot tell a
+    placeholder's type from its place (a bare `SELECT %s`, as in INSERT … SELECT), the SQL casts it.
+
+    Not behind a transaction pooler (DISABLE_SERVER_SIDE_CURSORS, docs/SCALING.md): there the statement runs
+    as it is, parsed and planned each time."""
+    from django.db import connections
+
+    # The thread's own connection object, also when given the django.db.connection proxy: what is prepared is
+    # kept on the object, and the proxy's own attributes would be shared by every thread.
+    connection = connections[connection.alias]
+    if connection.vendor == "postgresql" and not connection.settings_dict.get("DISABLE_SERVER_SIDE_CURSORS"):
+        _prepare_on_server(connection, cursor, name, sql)
+        sql = f"EXECUTE {name} ({', '.join(['%s'] * len(params))})" if params else f"EXECUTE {name}"
+    cursor.execute(sql, params)
+
+
+def statement_name(prefix: str, sql: str) -> str:
+    """A server-side statement name that stands for exactly `sql` (PostgreSQL keeps 63 bytes of a name)."""
+    return f"{prefix}_{hashlib.sha1(sql.encode()).hexdigest()[:16]}"
 
 
 def _prepare_on_server(connection, cursor, name: str, sql: str) -> None:

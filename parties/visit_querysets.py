@@ -9,7 +9,6 @@ Who sees a visit:
 
 from __future__ import annotations
 
-import hashlib
 from collections import namedtuple
 from datetime import date, timedelta
 
@@ -19,7 +18,7 @@ from django.db.models import OuterRef, Q, Subquery
 from parkportal import generations
 from parkportal.memo import generation_memo
 from parkportal.roles import Role
-from parkportal.rows import PreparedQuery, _prepare_on_server, stand_in_user
+from parkportal.rows import PreparedQuery, execute_prepared, stand_in_user, statement_name
 from parkportal.scoping import ScopedQuerySet
 from parties.querysets import subtree_q
 
@@ -193,7 +192,7 @@ class WrappedPreparedQuery(PreparedQuery):
         if found is None:
             _name, sql, params, slots, _read = self._prepared(connection, using, shape, values)
             sql = self.wrap.format(ids=sql)
-            name = f"portal_{self.name}_{hashlib.sha1(sql.encode()).hexdigest()[:16]}"
+            name = statement_name(f"portal_{self.name}", sql)
             found = cache[key] = (name, sql, params, slots)
         return found
 
@@ -207,10 +206,7 @@ class WrappedPreparedQuery(PreparedQuery):
             params[position] = self._param(connection, values[index])
         params.extend(extra)
         with connection.cursor() as cursor:
-            if connection.vendor == "postgresql" and not connection.settings_dict.get("DISABLE_SERVER_SIDE_CURSORS"):
-                _prepare_on_server(connection, cursor, name, sql)
-                sql = f"EXECUTE {name} ({', '.join(['%s'] * len(params))})"
-            cursor.execute(sql, params)
+            execute_prepared(connection, cursor, name, sql, params)
             return cursor.fetchall()
 
 

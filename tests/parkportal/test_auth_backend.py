@@ -34,7 +34,12 @@ def test_a_signed_in_page_reads_the_user_once(alice, client):
     client.get("/")  # warm: the statement is prepared on the first request of a connection
     with CaptureQueriesContext(connection) as queries:
         assert client.get("/").status_code == 200
-    user_queries = [q["sql"] for q in queries.captured_queries if 'FROM "parkportal_user"' in q["sql"]]
+    # On PostgreSQL the statement is prepared on the server: the request sends its EXECUTE.
+    user_queries = [
+        q["sql"]
+        for q in queries.captured_queries
+        if 'FROM "parkportal_user"' in q["sql"] or q["sql"].startswith("EXECUTE portal_user_by_pk_")
+    ]
     assert len(user_queries) == 1
 
 
