@@ -187,11 +187,14 @@ _nav_memo: dict[tuple[str, str, str], str] = {}
 
 def nav_html_for(user) -> str:
     """The <li> entries of the user's menu (the frame's menu and the home page's links)."""
-    if not user.is_authenticated:
-        return ""
-    key = (user.role, get_language() or "", get_script_prefix())
+    return nav_html_for_role(user.role) if user.is_authenticated else ""
+
+
+def nav_html_for_role(role: str) -> str:
+    """The <li> entries of a role's menu, in the active language."""
+    key = (role, get_language() or "", get_script_prefix())
     if key not in _nav_memo:
-        items = sorted((i for i in _registry.nav if user.role in i.roles), key=lambda i: i.order)
+        items = sorted((i for i in _registry.nav if role in i.roles), key=lambda i: i.order)
         _nav_memo[key] = format_html_join("", '<li><a href="{}">{}</a></li>', ((i.url, i.label) for i in items))
     return _nav_memo[key]
 
