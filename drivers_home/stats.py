@@ -30,7 +30,7 @@ from drivers_home.models import (
 )
 from parkportal import generations
 from parkportal.roles import Role
-from parkportal.rows import PreparedQuery, stand_in_user
+from parkportal.rows import PreparedQuery, execute_prepared, stand_in_user, statement_name
 
 
 def day_bounds(start: date, end: date) -> tuple[datetime, datetime]:
@@ -630,8 +630,9 @@ def today_at_site(site: Site) -> dict:
         f"FROM {stat_t} d WHERE d.site_id = %s AND d.day = %s AND d.kind IN (%s, %s)"
     )
     kinds = [str(DailyStat.Kind.HOUR), str(DailyStat.Kind.SERVICE)]
+    params = [kinds[1], site.pk, connection.ops.adapt_datefield_value(today), *kinds]
     with connection.cursor() as cursor:
-        cursor.execute(sql, [kinds[1], site.pk, connection.ops.adapt_datefield_value(today), *kinds])
+        execute_prepared(connection, cursor, statement_name("portal_today_at_site", sql), sql, params)
         rows = cursor.fetchall()
     by_hour_raw = {int(k): n for kind, k, n, _name in rows if kind == "hour"}
     services = [(name or k, n) for kind, k, n, name in rows if kind == "service" and n]
