@@ -180,6 +180,28 @@ def execute_prepared(connection, cursor, name: str, sql: str, params: Sequence) 
     cursor.execute(sql, params)
 
 
+def execute_prepared_together(connection, cursor, statements: Sequence[tuple[str, str, Sequence]]) -> None:
+    """Several (name, sql, params) statements in ONE round trip (PostgreSQL), each prepared as execute_prepared
+    prepares it; the cursor then holds the last statement's rows.
+
+    PostgreSQL runs the statements of one simple query as one transaction: their own when the connection is in
+    autocommit (a failing statement takes the earlier ones back with it), else the caller's. Under READ
+    COMMITTED each statement still takes its own snapshot when it starts, as separate statements would: a
+    statement after one that waited for a row lock sees what was committed while it waited."""
+    from django.db import connections
+
+    connection = connections[connection.alias]
+    if connection.vendor != "postgresql":
+        raise NotImplementedError("several statements in one round trip: PostgreSQL only")
+    if connection.settings_dict.get("DISABLE_SERVER_SIDE_CURSORS"):
+        sql = "; ".join(statement for _name, statement, _params in statements)
+    else:
+        for name, statement, _params in statements:
+            _prepare_on_server(connection, cursor, name, statement)
+        sql = "; ".join(f"EXECUTE {name} ({', '.join(['%s'] * len(params))})" for name, _sql, params in statements)
+    cursor.execute(sql, [value for _name, _sql, params in statements for value in params])
+
+
 def statement_name(prefix: str, sql: str) -> str:
     """A server-side statement name that stands for exactly `sql` (PostgreSQL keeps 63 bytes of a name)."""
     return f"{prefix}_{hashlib.sha1(sql.encode()).hexdigest()[:16]}"

@@ -1,5 +1,6 @@
 """The poster's check-in sends statements PostgreSQL parsed and planned once per connection (PREPARE), not its
-SQL each time: planning was 0.24 of the 0.61 ms of the database's CPU per check-in."""
+SQL each time (planning was 0.24 of the 0.61 ms of the database's CPU per check-in), and sends both in one
+round trip."""
 
 from __future__ import annotations
 
@@ -23,15 +24,14 @@ def _prepared_names() -> set[str]:
 def test_a_second_tap_executes_what_the_first_prepared(home, dan, dave):
     checkin_create_by_token(driver=dan, token=home.token)
     prepared = _prepared_names()
-    assert {name.rsplit("_", 1)[0] for name in prepared} == {"portal_checkin_lock", "portal_checkin_insert"}
+    # (the desk's check-in prepares its own statement, also on this connection if an earlier test ran it)
+    assert {"portal_checkin_lock", "portal_checkin_tap"} <= {name.rsplit("_", 1)[0] for name in prepared}
 
     with CaptureQueriesContext(connection) as queries:
         checkin, created = checkin_create_by_token(driver=dave, token=home.token)
-    sent = [q["sql"] for q in queries.captured_queries if not q["sql"].startswith(("SAVEPOINT", "RELEASE"))]
-    lock, insert = (
-        next(n for n in prepared if n.startswith(p)) for p in ("portal_checkin_lock", "portal_checkin_insert")
-    )
-    assert [sql.split(" (")[0] for sql in sent] == [f"EXECUTE {lock}", f"EXECUTE {insert}"], sent
+    lock, tap = (next(n for n in prepared if n.startswith(p)) for p in ("portal_checkin_lock", "portal_checkin_tap"))
+    [sent] = [q["sql"] for q in queries.captured_queries]  # one round trip: no BEGIN, SAVEPOINT or COMMIT
+    assert sent.startswith(f"EXECUTE {lock} (") and f"; EXECUTE {tap} (" in sent, sent
     assert _prepared_names() == prepared  # nothing prepared again
 
     # What the prepared statements wrote: the check-in, and the summary rows of both taps.
