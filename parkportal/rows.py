@@ -141,21 +141,38 @@ class PreparedQuery:
             prepared = cache[kinds] = (name, sql, params, slots, queryset_reader(compiler, using))
         return prepared
 
+    def statement(self, *values, shape=(), using: str = "default") -> tuple[str, str, list] | None:
+        """(server-side name, SQL, parameters) of the query for these values, as rows() executes it: for a caller
+        that sends it together with other statements (execute_prepared_together) or puts its SQL into another.
+        None where rows() finds nothing without asking (an integer no 64-bit column holds)."""
+        if _out_of_range(values):
+            return None
+        _connection, name, sql, params, _read = self._filled(values, shape, using)
+        return name, sql, params
+
     def rows(self, *values, shape=(), using: str = "default") -> list:
         """The instances (or values dicts) the query finds for these values (each an int, a str or an aware
         datetime, in build()'s order)."""
+        if _out_of_range(values):
+            return []  # no 64-bit column holds it (the ORM finds nothing too; SQLite would raise)
+        connection, name, sql, params, read = self._filled(values, shape, using)
+        with connection.cursor() as cursor:
+            execute_prepared(connection, cursor, name, sql, params)
+            return [read(row) for row in cursor.fetchall()]
+
+    def _filled(self, values: Sequence, shape, using: str):
         from django.db import connections
 
-        if any(type(value) is int and not -(2**63) <= value < 2**63 for value in values):
-            return []  # no 64-bit column holds it (the ORM finds nothing too; SQLite would raise)
         connection = connections[using]
         name, sql, params, slots, read = self._prepared(connection, using, shape, values)
         params = list(params)
         for position, index in slots:
             params[position] = self._param(connection, values[index])
-        with connection.cursor() as cursor:
-            execute_prepared(connection, cursor, name, sql, params)
-            return [read(row) for row in cursor.fetchall()]
+        return connection, name, sql, params, read
+
+
+def _out_of_range(values: Sequence) -> bool:
+    return any(type(value) is int and not -(2**63) <= value < 2**63 for value in values)
 
 
 _DATETIME = datetime(1901, 2, 3, 4, 5, 6, tzinfo=UTC)
