@@ -227,14 +227,25 @@ def places_badge(event: Event) -> str:
     """The badge of templates/activities/_places.html, built in Python for the list's rows (an include per row
     cost more than the rest of the row); a test compares the two for every state."""
     if event.status == "cancelled":
-        return format_html('<span class="badge badge-alert">{}</span>', _("Cancelled"))
+        return _fixed_badges(get_language())[0]
     if event.capacity is None:
-        return format_html('<span class="badge badge-ok">{}</span>', _("No limit"))
+        return _fixed_badges(get_language())[1]
     left = event.places_left()
     if left > 0:
         text = ngettext("%(n)s place left", "%(n)s places left", left) % {"n": left}
         return format_html('<span class="badge badge-ok">{}</span>', text)
-    return format_html('<span class="badge badge-warn">{}</span>', _("Full: waiting list"))
+    return _fixed_badges(get_language())[2]
+
+
+@lru_cache(maxsize=16)
+def _fixed_badges(language: str | None) -> tuple[str, str, str]:
+    """The badges without a number, in `language` (the active one): built once per language, not per row (each
+    format_html with its translation was half of a list row's 12 µs)."""
+    return (
+        format_html('<span class="badge badge-alert">{}</span>', _("Cancelled")),
+        format_html('<span class="badge badge-ok">{}</span>', _("No limit")),
+        format_html('<span class="badge badge-warn">{}</span>', _("Full: waiting list")),
+    )
 
 
 _filter_html_memo = KeyedMemo()
