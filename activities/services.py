@@ -126,6 +126,19 @@ _tap_update = PreparedQuery(
 )
 
 
+def _typed_placeholder(field, connection) -> str:
+    """A field's placeholder in INSERT … SELECT on PostgreSQL, which types its values by themselves, not by the
+    columns: cast to the column's type (strings to text, so that the column's length check still refuses, as it
+    would an INSERT … VALUES; a cast to varchar(n) would cut the string)."""
+    db_type = "text" if field.get_internal_type() in ("CharField", "TextField") else field.db_type(connection)
+    return f"CAST(%s AS {db_type})"
+
+
+def _tap_values(event_id: int, user) -> tuple[tuple[int, int, int], tuple[str, bool]]:
+    """The tap's statements' values and shape (_visible_event's): the event, the person, their park (0: none)."""
+    return (event_id, user.pk, user.park_id or 0), (user.role, user.park_id is not None)
+
+
 class _RegistrationInsert:
     """One INSERT … SELECT of a new registration row that decides in the same statement whether to write it
     (RETURNING its id and the status and position it took, or no row): a read and an insert were two round
@@ -150,15 +163,7 @@ class _RegistrationInsert:
             fields = [f for f in meta.local_concrete_fields if not f.primary_key]
             qn = connection.ops.quote_name
             if connection.vendor == "postgresql":
-                # INSERT … SELECT types its values by themselves, not by the columns: each is cast to the
-                # column's type (strings to text, so that the column's length check still refuses, as it
-                # would an INSERT … VALUES; a cast to varchar(n) would cut the string).
-                values = {
-                    f.name: "CAST(%s AS {})".format(
-                        "text" if f.get_internal_type() in ("CharField", "TextField") else f.db_type(connection)
-                    )
-                    for f in fields
-                }
+                values = {f.name: _typed_placeholder(f, connection) for f in fields}
             else:
                 values = {f.name: "%s" for f in fields}
             select = self.select(values, lambda name: qn(meta.get_field(name).column), qn(meta.db_table))
@@ -300,7 +305,7 @@ def _tap_together(*, event_id: int, user, now):
     from django.db import connections
 
     connection = connections[DEFAULT_DB_ALIAS]
-    values, shape = (event_id, user.pk, user.park_id or 0), (user.role, user.park_id is not None)
+    values, shape = _tap_values(event_id, user)
     lock = _tap_share.statement(*values, shape=shape)
     event = _tap_event.statement(*values, now, shape=shape)
     if lock is None or event is None:
@@ -336,21 +341,16 @@ _tap_insert_statements: dict[tuple[str, str], tuple[str, str, list]] = {}
 
 def _tap_insert_sql(vendor: str, event_sql: str) -> tuple[str, str, list]:
     """(server-side name, SQL, fields) of the tap's insert over the event `event_sql` finds (_tap_event): the
-    row's fields but event and park are parameters (cast as _RegistrationInsert casts them), the event and its
-    park come from the event's row. Returns the new row's id, park, status and position; a row of NULLs when
-    the event is there but nothing was written; no row without the event. Parameters: `event_sql`'s, the
-    fields' values, the event, the person, the event, "waiting"."""
+    row's fields but event and park are parameters (_typed_placeholder), the event and its park come from the
+    event's row. Returns the new row's id, park, status and position; a row of NULLs when the event is there
+    but nothing was written; no row without the event. Parameters: `event_sql`'s, the fields' values, the
+    event, the person, the event, "waiting"."""
     found = _tap_insert_statements.get((vendor, event_sql))
     if found is None:
         meta = Registration._meta
         qn = connection.ops.quote_name
         fields = [f for f in meta.local_concrete_fields if not f.primary_key and f.name not in ("event", "park")]
-        casts = [
-            "CAST(%s AS {})".format(
-                "text" if f.get_internal_type() in ("CharField", "TextField") else f.db_type(connection)
-            )
-            for f in fields
-        ]
+        casts = [_typed_placeholder(f, connection) for f in fields]
         table, column = qn(meta.db_table), lambda name: qn(meta.get_field(name).column)
         returned = f"{qn(meta.pk.column)}, {column('park')}, {column('status')}, {column('position')}"
         sql = (
@@ -372,7 +372,7 @@ def _tap_insert_sql(vendor: str, event_sql: str) -> tuple[str, str, list]:
 
 @transaction.atomic
 def _tap(*, event_id: int, user, now) -> tuple[Registration, bool] | None:
-    values, shape = (event_id, user.pk, user.park_id or 0), (user.role, user.park_id is not None)
+    values, shape = _tap_values(event_id, user)
     shared = _tap_share.rows(*values, shape=shape)
     if not shared:
         return _tap_limited(event_id=event_id, user=user, now=now)
@@ -388,7 +388,7 @@ def _tap(*, event_id: int, user, now) -> tuple[Registration, bool] | None:
 
 def _tap_limited(*, event_id: int, user, now) -> tuple[Registration, bool]:
     """The tap for an event with a limit, or one the person may not see (Event.DoesNotExist): FOR UPDATE."""
-    values, shape = (event_id, user.pk, user.park_id or 0), (user.role, user.park_id is not None)
+    values, shape = _tap_values(event_id, user)
     locked = _tap_update.rows(*values, shape=shape)
     if not locked:
         raise Event.DoesNotExist
