@@ -26,6 +26,13 @@ from parkportal.registry import nav_html_for_role
 from parkportal.roles import Role
 
 
+@cache
+def frame_urls(script_prefix: str) -> dict[str, str]:
+    """The links every page's frame carries, resolved once per process and URL prefix instead of per page."""
+    names = {"home": "home", "mfa": "mfa_index", "admin": "admin:index", "logout": "account_logout"}
+    return {key: reverse(name) for key, name in names.items()} | {"set_language": reverse("set_language")}
+
+
 def _csrf_input(token: str) -> str:
     return f'<input type="hidden" name="csrfmiddlewaretoken" value="{escape(token)}">'
 
@@ -35,11 +42,12 @@ def _menu_parts(role: str, is_staff: bool, language: str, script_prefix: str) ->
     """The menu around the user's name and the CSRF field: (before the name, between them, after the field).
     `language` and `script_prefix` are in the key because the labels and links depend on them (and the cache
     holds one entry per role, staff flag, language and prefix: a few dozen)."""
-    menu_items = [format_html('<li><a href="{}">{}</a></li>', reverse("home"), _("Home")), nav_html_for_role(role)]
+    urls = frame_urls(script_prefix)
+    menu_items = [format_html('<li><a href="{}">{}</a></li>', urls["home"], _("Home")), nav_html_for_role(role)]
     if role == Role.PARK_ADMIN:
-        menu_items.append(format_html('<li><a href="{}">{}</a></li>', reverse("mfa_index"), _("Two-factor sign-in")))
+        menu_items.append(format_html('<li><a href="{}">{}</a></li>', urls["mfa"], _("Two-factor sign-in")))
     if is_staff:
-        menu_items.append(format_html('<li><a href="{}">{}</a></li>', reverse("admin:index"), _("Back office")))
+        menu_items.append(format_html('<li><a href="{}">{}</a></li>', urls["admin"], _("Back office")))
     before = format_html(
         '<details class="menu">\n<summary>{}</summary>\n<nav aria-label="{}">\n<ul>\n{}\n<li class="who">',
         _("Menu"),
@@ -48,7 +56,7 @@ def _menu_parts(role: str, is_staff: bool, language: str, script_prefix: str) ->
     )
     # As get_role_display(): the role's label, or the stored value itself if it is none of the roles.
     label = dict(Role.choices).get(role, role)
-    between = format_html(' · {}</li>\n<li>\n<form method="post" action="{}">', label, reverse("account_logout"))
+    between = format_html(' · {}</li>\n<li>\n<form method="post" action="{}">', label, urls["logout"])
     after = format_html(
         '\n<button type="submit" class="linklike">{}</button>\n</form>\n</li>\n</ul>\n</nav>\n</details>',
         _("Sign out"),
@@ -71,7 +79,7 @@ def menu_html(request, csrf_token: str | None = None) -> SafeString:
 @cache
 def _language_parts(language: str, script_prefix: str) -> tuple[str, str]:
     """The language form around the CSRF field and the current address: (its start, its buttons and end)."""
-    start = format_html('<form action="{}" method="post" class="lang">', reverse("set_language"))
+    start = format_html('<form action="{}" method="post" class="lang">', frame_urls(script_prefix)["set_language"])
     buttons = []
     for code, _name in settings.LANGUAGES:
         current = " current" if code == language else ""
