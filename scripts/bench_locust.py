@@ -37,6 +37,15 @@ class PageUser(FastHttpUser):
     connection_timeout = 10.0
 
     def on_start(self) -> None:
+        # No cookie jar where every request carries its account's cookies in its own Cookie header:
+        # http.cookiejar adds nothing to a request that has one, so there the jar never changed a byte on the
+        # wire. It still parsed every Set-Cookie (Django re-sends the CSRF cookie with every page that uses the
+        # token, which the signed-in frame does; a POST adds its message cookie) and walked its policy checks
+        # before every request: about a third of the load generator's CPU per POST, on the two cores the
+        # server is measured on (docs/PERFORMANCE.md, round 9). The bare page sets no cookie, so it never paid
+        # this. Anonymous pages keep the jar: there it carries the CSRF cookie, as a browser would.
+        if all(account["cookie"] for account in CONFIG["accounts"]):
+            self.client.client.cookiejar = None
         self.n = 0
         self.number = next(_user_numbers)
         self.base_headers = {"Accept-Language": "zh-hans", **PAGE.headers}
