@@ -26,6 +26,7 @@ from django.db.models import (
     Value,
     When,
 )
+from django.db.models.expressions import RawSQL
 from django.db.models.functions import Coalesce
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -49,7 +50,8 @@ from activities.services import (
     registration_create,
     registration_tap,
 )
-from parkportal.memo import KeyedMemo
+from parkportal import generations
+from parkportal.memo import KeyedMemo, generation_memo
 from parkportal.roles import Role
 from parkportal.rows import PreparedQuery, stand_in_user
 from parkportal.scoping import get_visible_or_404, role_required
@@ -81,9 +83,18 @@ def event_list_queryset(has_park: bool, park_id: int, now):
 
 def event_list_page_queryset(shape: tuple[bool, bool, int], park_id: int, user_id: int, now):
     """One page of the unfiltered list (`shape` = (has a park, is a driver, offset)), each event with the
-    places held (`taken`, for an event with a limit) and a driver's own registration status (`mine`)."""
+    places held (`taken`, for an event with a limit) and a driver's own registration status (`mine`).
+
+    Each row also carries the list's length (`listed`, for the pager) and the generation of the event kinds
+    (`kinds_generation`, the key of the kinds kept per process, `_kinds`): uncorrelated subqueries, which
+    PostgreSQL runs once per statement, not per row. The first page then needs no count and no kinds query."""
     has_park, is_driver, offset = shape
-    events = event_list_queryset(has_park, park_id, now).annotate(taken=taken_expression())
+    listed = event_list_queryset(has_park, park_id, now)
+    events = listed.annotate(
+        taken=taken_expression(),
+        listed=Subquery(_count_of(listed), output_field=IntegerField()),
+        kinds_generation=RawSQL(*generations.read_sql(KIND_TABLES), output_field=IntegerField()),
+    )
     if is_driver:
         # Their active registration (at most one per person and event), as Registration.visible_to reads it.
         own = (
@@ -96,11 +107,16 @@ def event_list_page_queryset(shape: tuple[bool, bool, int], park_id: int, user_i
     return events[offset : offset + PAGE_SIZE]
 
 
+def _count_of(events):
+    return events.order_by().values(_one=Value(1)).annotate(n=Count("*")).values("n")
+
+
+#: What the list's kinds are read from: kept per process under these tables' generation.
+KIND_TABLES = generations.tables_of([EventKind])
+
 _list_count = PreparedQuery(
     "event_list_count",
-    lambda shape, park_id, now: (
-        event_list_queryset(shape[0], park_id, now).order_by().values(_one=Value(1)).annotate(n=Count("*")).values("n")
-    ),
+    lambda shape, park_id, now: _count_of(event_list_queryset(shape[0], park_id, now)),
 )
 _list_page = PreparedQuery("event_list_page", event_list_page_queryset)
 _list_kinds = PreparedQuery(
@@ -111,18 +127,42 @@ _list_kinds = PreparedQuery(
 
 
 class _UnfilteredEvents:
-    """The unfiltered list as Paginator reads it: its count and its pages from prepared statements."""
+    """The unfiltered list as Paginator reads it: its count and its pages from prepared statements.
 
-    def __init__(self, park_id: int | None, user_id: int | None, now):
+    The first page is read when the pager asks for the count: its rows carry the count, so the usual request
+    (the first page) sends one statement for both. Any other page counts first, as Paginator does: an offset
+    asked for in the address is a statement of its own, and only a page that exists may prepare one."""
+
+    def __init__(self, park_id: int | None, user_id: int | None, now, *, first_page: bool):
         self.values = (park_id or 0, user_id or 0, now)
+        self.first = self._rows(0) if first_page else None
+
+    def _rows(self, offset: int) -> list:
+        park_id, user_id, _now = self.values
+        return _list_page.rows(*self.values, shape=(park_id != 0, user_id != 0, offset))
 
     def count(self) -> int:
+        if self.first is not None:
+            return self.first[0].listed if self.first else 0  # no first page: no event at all
         park_id, _user_id, now = self.values
         return _list_count.rows(park_id, now, shape=(park_id != 0,))[0]["n"]
 
     def __getitem__(self, page: slice) -> list:
-        park_id, user_id, now = self.values
-        return _list_page.rows(*self.values, shape=(park_id != 0, user_id != 0, page.start))
+        if page.start == 0 and self.first is not None:
+            return self.first
+        return self._rows(page.start)
+
+    def kinds(self, rows: list) -> list:
+        """The park's kinds (every kind for a visitor without a park), kept per process under the generation
+        that `rows` (a page of this list) read in their own statement; read afresh without rows."""
+        park_id = self.values[0]
+        if not rows:
+            return _list_kinds.rows(park_id, shape=(park_id != 0,))
+        key = (park_id, rows[0].kinds_generation)
+        return _kinds_memo.get(key, lambda: _list_kinds.rows(park_id, shape=(park_id != 0,)))
+
+
+_kinds_memo = generation_memo()
 
 
 def event_list(request: HttpRequest) -> HttpResponse:
@@ -141,13 +181,15 @@ def event_list(request: HttpRequest) -> HttpResponse:
         # No filter (the usual request): count, page and kinds each by a statement compiled once per connection,
         # and no filter set built unless its form is drawn.
         bound = None
-        events = _UnfilteredEvents(park_id, user.pk if is_driver else None, now)
-        kinds = _list_kinds.rows(park_id or 0, shape=(park_id is not None,))
+        number = request.GET.get("page")
+        events = _UnfilteredEvents(park_id, user.pk if is_driver else None, now, first_page=number in (None, "1"))
     else:
         bound = filterset()
         events = bound.qs if bound.is_valid() else bound.queryset
         kinds = list(bound.filters["kind"].queryset)
     page = Paginator(events, PAGE_SIZE).get_page(request.GET.get("page"))
+    if bound is None:
+        kinds = events.kinds(page.object_list)
     if isinstance(events, QuerySet):
         page.object_list = attach_taken(page.object_list, limited_only=True)
         mine = {}

@@ -1,7 +1,9 @@
 """The event list without a filter reads its count, its page (with places held and the driver's own
 registrations) and the kinds by statements prepared once per connection, and writes its rows in Python: the
 same list as the filtered path (the ORM, attach_taken, the registrations query), the same rows as the
-template's old loop, in every state, for every kind of visitor, in both languages, with user text escaped."""
+template's old loop, in every state, for every kind of visitor, in both languages, with user text escaped.
+The first page's statement also reads the count and the kinds' generation: the kinds are kept per process
+under it, and an edited kind shows on the next request."""
 
 from __future__ import annotations
 
@@ -10,7 +12,9 @@ from datetime import datetime, timedelta
 
 import pytest
 from django.conf import settings
+from django.db import connection
 from django.template import Context, Template
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone, translation
 
@@ -21,12 +25,13 @@ from activities.services import (
     registration_checkin,
     registration_create,
 )
-from activities.views.public import list_rows_html, places_badge
+from activities.views.public import KIND_TABLES, list_rows_html, places_badge
 from drivers_home.models import Site
 from parkportal.roles import Role
 from parkportal.rows import PreparedQuery
 from tests.activities.conftest import drivers, make_event
 from tests.conftest import make_user
+from tests.generations import assert_keyed_and_triggered, statements, tables_read
 
 pytestmark = pytest.mark.django_db
 
@@ -179,3 +184,61 @@ def test_rows_equal_the_templates_loop(park, tree, kinds, dong, language):
         old = OLD_LOOP.render(Context({"page": {"object_list": shown}, "detail_prefix": "/events/"}))
         assert list_rows_html(shown, "/events/") == old
     assert "<b>" not in old and old.count("&lt;b&gt;x&lt;/b&gt;") >= 9
+
+
+def _queries(client, url: str) -> tuple[list[str], str]:
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    with CaptureQueriesContext(connection) as ctx:
+        response = client.get(url)
+    assert response.status_code == 200
+    return statements(ctx.captured_queries), response.content.decode()
+
+
+def test_the_first_page_is_one_statement_with_its_count_and_the_kinds_generation(client, many, dong, kinds):
+    client.force_login(dong)
+    url = reverse("activities:event_list")
+    _queries(client, url)  # the kinds are read once, then kept
+    first, html = _queries(client, url)
+    # The session, the user, and the page of events with the list's length and the kinds' generation.
+    assert len(first) == 3, "\n".join(first)
+    assert "Page 1 of 3" in html
+    assert kinds["clinic"].name in _ul(html) and kinds["school"].name in _ul(html)
+    # Another page counts first (an offset from the address prepares nothing before the pager checked it); its
+    # filter form is bound to the address and reads its own choices (as before: the kinds kept serve the rows).
+    second, html = _queries(client, url + "?page=2")
+    assert len(second) == 5, "\n".join(second)
+    assert 'SELECT COUNT(*) AS "n"' in second[2] and "LIMIT 20 OFFSET 20" in second[3]
+    assert "Page 2 of 3" in html in html
+    # A page past the end is the last one, as the pager answers it.
+    _sql, html = _queries(client, url + "?page=99")
+    assert "Page 3 of 3" in html in html
+
+
+def test_an_edited_kind_shows_on_the_next_request(client, many, dong, kinds):
+    client.force_login(dong)
+    url = reverse("activities:event_list")
+    _sql, before = _queries(client, url)
+    assert "义诊新名" not in before
+    # QuerySet.update(), not save(): the generation trigger sees every write, not only the model's.
+    EventKind.objects.filter(pk=kinds["clinic"].pk).update(name="义诊新名")
+    sql, after = _queries(client, url)
+    # The kinds are read again under the new generation, and the filter's form, kept per set of kinds, is
+    # drawn again (it reads its own choices).
+    assert len(sql) == 5, "\n".join(sql)
+    assert_keyed_and_triggered(tables_read([sql[3]]), KIND_TABLES, "the kinds kept read a table not in their key")
+    assert '"muted">义诊新名 · ' in _ul(after)  # the rows' kind names
+    assert re.search(r"<option[^>]*>义诊新名</option>", after)  # and the filter's choices
+    assert f'"muted">{kinds["clinic"].name} · ' in _ul(before)
+    assert f'"muted">{kinds["clinic"].name} · ' not in after and f">{kinds['clinic'].name}</option>" not in after
+    assert len(_queries(client, url)[0]) == 3  # kept again
+
+
+def test_a_list_without_events_counts_nothing_and_still_offers_the_kinds(client, park, kinds, dong):
+    client.force_login(dong)
+    _queries(client, reverse("activities:event_list"))  # the filter's form is drawn once, then kept
+    sql, html = _queries(client, reverse("activities:event_list"))
+    assert "No upcoming events." in html in html
+    assert "pagination" not in html
+    assert re.search(rf"<option[^>]*>{kinds['clinic'].name}</option>", html)
+    # Session, user, the (empty) page, the kinds: no count, the empty first page is a count of 0.
+    assert len(sql) == 4, "\n".join(sql)
