@@ -39,11 +39,12 @@ class PageUser(FastHttpUser):
     def on_start(self) -> None:
         # No cookie jar where every request carries its account's cookies in its own Cookie header:
         # http.cookiejar adds nothing to a request that has one, so there the jar never changed a byte on the
-        # wire. It still parsed every Set-Cookie (Django re-sends the CSRF cookie with every page that uses the
-        # token, which the signed-in frame does; a POST adds its message cookie) and walked its policy checks
-        # before every request: about a third of the load generator's CPU per POST, on the two cores the
-        # server is measured on (docs/PERFORMANCE.md, round 9). The bare page sets no cookie, so it never paid
-        # this. Anonymous pages keep the jar: there it carries the CSRF cookie, as a browser would.
+        # wire. It still parsed every Set-Cookie (Django re-sends the CSRF cookie, with its expiry date, on every
+        # page that uses the token, as the signed-in frame does; a POST answers with its message cookie) and ran
+        # its policy checks before every request: about half of the load generator's CPU per signed-in page and
+        # a quarter per POST, on the two cores the server is measured on; the bare page sets no cookie and never
+        # paid it (docs/PERFORMANCE.md, round 9). Anonymous pages keep the jar: there it carries the CSRF
+        # cookie, as a browser would.
         if all(account["cookie"] for account in CONFIG["accounts"]):
             self.client.client.cookiejar = None
         self.n = 0
