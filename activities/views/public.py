@@ -90,8 +90,9 @@ def event_list_page_queryset(shape: tuple[bool, bool, int], park_id: int, user_i
     places held (`taken`, for an event with a limit) and a driver's own registration status (`mine`).
 
     Each row also carries the list's length (`listed`, for the pager) and the generation of the event kinds
-    (`kinds_generation`, the key of the kinds kept per process, `_kinds`): uncorrelated subqueries, which
-    PostgreSQL runs once per statement, not per row. The first page then needs no count and no kinds query."""
+    (`kinds_generation`, the key of the kinds kept per process, `_UnfilteredEvents.kinds`): uncorrelated
+    subqueries, which PostgreSQL runs once per statement, not per row. The first page then needs no count and no
+    kinds query."""
     has_park, is_driver, offset = shape
     listed = event_list_queryset(has_park, park_id, now)
     # The site's name as a subquery, not a join: PostgreSQL joined every upcoming event (390 on the large park)
@@ -141,9 +142,9 @@ _list_kinds = PreparedQuery(
 class _UnfilteredEvents:
     """The unfiltered list as Paginator reads it: its count and its pages from prepared statements.
 
-    The first page is read when the pager asks for the count: its rows carry the count, so the usual request
-    (the first page) sends one statement for both. Any other page counts first, as Paginator does: an offset
-    asked for in the address is a statement of its own, and only a page that exists may prepare one."""
+    When the address asks for the first page (the usual request), it is read at once: its rows carry the
+    count, so one statement serves both. Any other page counts first, as Paginator does: an offset asked for in
+    the address is a statement of its own, and only a page that exists may prepare one."""
 
     def __init__(self, park_id: int | None, user_id: int | None, now, *, first_page: bool):
         self.values = (park_id or 0, user_id or 0, now)
@@ -204,8 +205,8 @@ def event_list(request: HttpRequest) -> HttpResponse:
         )
 
     if set(request.GET) <= {"page"}:
-        # No filter (the usual request): count, page and kinds each by a statement compiled once per connection,
-        # and no filter set built unless its form is drawn.
+        # No filter (the usual request): the page (with the count) and the kinds by statements compiled once per
+        # connection, the kinds kept per process, and no filter set built unless its form is drawn.
         bound = None
         number = request.GET.get("page")
         events = _UnfilteredEvents(park_id, user.pk if is_driver else None, now, first_page=number in (None, "1"))
