@@ -193,7 +193,7 @@ def execute_prepared(connection, cursor, name: str, sql: str, params: Sequence) 
     connection = connections[connection.alias]
     if connection.vendor == "postgresql" and not connection.settings_dict.get("DISABLE_SERVER_SIDE_CURSORS"):
         _prepare_on_server(connection, cursor, name, sql)
-        sql = f"EXECUTE {name} ({', '.join(['%s'] * len(params))})" if params else f"EXECUTE {name}"
+        sql = _execute_sql(name, params)
     cursor.execute(sql, params)
 
 
@@ -215,8 +215,13 @@ def execute_prepared_together(connection, cursor, statements: Sequence[tuple[str
     else:
         for name, statement, _params in statements:
             _prepare_on_server(connection, cursor, name, statement)
-        sql = "; ".join(f"EXECUTE {name} ({', '.join(['%s'] * len(params))})" for name, _sql, params in statements)
+        sql = "; ".join(_execute_sql(name, params) for name, _sql, params in statements)
     cursor.execute(sql, [value for _name, _sql, params in statements for value in params])
+
+
+def _execute_sql(name: str, params: Sequence) -> str:
+    """The EXECUTE of the statement prepared as `name`, with a placeholder per parameter."""
+    return f"EXECUTE {name} ({', '.join(['%s'] * len(params))})" if params else f"EXECUTE {name}"
 
 
 def statement_name(prefix: str, sql: str) -> str:

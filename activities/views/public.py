@@ -50,6 +50,7 @@ from activities.services import (
     registration_create,
     registration_tap,
 )
+from drivers_home.models import Site
 from parkportal import generations
 from parkportal.memo import KeyedMemo, generation_memo
 from parkportal.roles import Role
@@ -97,12 +98,11 @@ def event_list_page_queryset(shape: tuple[bool, bool, int], park_id: int, user_i
     listed = event_list_queryset(has_park, park_id, now)
     # The site's name as a subquery, not a join: PostgreSQL joined every upcoming event (390 on the large park)
     # before sorting them for the page's 20; a subquery of the select list runs for the page's rows only.
-    site = Event._meta.get_field("site").related_model
     events = (
         listed.select_related(None)
         .only(*LIST_FIELDS)
         .annotate(
-            site_name=Subquery(site.objects.filter(pk=OuterRef("site_id")).order_by().values("name")),
+            site_name=Subquery(Site.objects.filter(pk=OuterRef("site_id")).order_by().values("name")),
             taken=taken_expression(),
             listed=Subquery(_count_of(listed), output_field=IntegerField()),
             kinds_generation=RawSQL(*generations.read_sql(KIND_TABLES), output_field=IntegerField()),
@@ -169,10 +169,11 @@ class _UnfilteredEvents:
         """The park's kinds (every kind for a visitor without a park), kept per process under the generation
         that `rows` (a page of this list) read in their own statement; read afresh without rows."""
         park_id = self.values[0]
-        if not rows:
+
+        def read() -> list:
             return _list_kinds.rows(park_id, shape=(park_id != 0,))
-        key = (park_id, rows[0].kinds_generation)
-        return _kinds_memo.get(key, lambda: _list_kinds.rows(park_id, shape=(park_id != 0,)))
+
+        return _kinds_memo.get((park_id, rows[0].kinds_generation), read) if rows else read()
 
 
 _kinds_memo = generation_memo()
@@ -181,13 +182,12 @@ _kinds_memo = generation_memo()
 def _with_sites(events: list) -> list:
     """Each event's site (for `venue`) from the name its row carries, as select_related("site") with
     only("site__name") would set it: one instance per site of the page, not one per row."""
-    model = Event._meta.get_field("site").related_model
     sites = {}
     for event in events:
         if event.site_id is not None:
             site = sites.get(event.site_id)
             if site is None:
-                site = sites[event.site_id] = model.from_db("default", ["id", "name"], [event.site_id, event.site_name])
+                site = sites[event.site_id] = Site.from_db("default", ["id", "name"], [event.site_id, event.site_name])
             event.site = site
     return events
 
