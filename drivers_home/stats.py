@@ -659,7 +659,26 @@ def inside_now_since() -> datetime:
     return timezone.now() - settings.PORTAL_RULES["CHECKIN_WINDOW"]
 
 
-def inside_now_checkins(site: Site | int, since: datetime | None = None):
-    """Check-ins at `site` (a site or its id) since `since` (default: within the window): who is (probably) inside
-    now. Counted as they are (no join), listed through inside_now()."""
-    return CheckIn.objects.filter(site=site, created__gte=inside_now_since() if since is None else since)
+def inside_now_until(since: datetime) -> datetime:
+    """An upper bound for the window that starts at `since`, a window ahead of this server's clock (so a check-in
+    stamped by a server whose clock runs ahead still counts), for the desk's count of who is inside.
+
+    It is there for PostgreSQL's planner, not to leave anyone out. A prepared statement's generic plan cannot
+    know `since`; for `created >= $1` alone it expects a third of the site's check-ins, more than any custom plan
+    does, so PostgreSQL planned the count afresh on every EXECUTE. For a range of two unknown bounds it expects a
+    narrow slice and keeps the generic plan. The desk's site statement at the large park's busiest site (1,134
+    inside): planning 0.13-0.16 -> 0.015 ms per EXECUTE, execution unchanged (0.25-0.41 ms). The list of rows has
+    no upper bound: PostgreSQL keeps that statement's generic plan without one, and with one it went back to
+    custom plans."""
+    return since + 2 * settings.PORTAL_RULES["CHECKIN_WINDOW"]
+
+
+def inside_now_checkins(site: Site | int, since: datetime | None = None, until: datetime | None = None):
+    """Check-ins at `site` (a site or its id) since `since` (default: within the window), and before `until` if
+    given (inside_now_until): who is (probably) inside now. Counted as they are (no join), listed through
+    inside_now().
+
+    A prepared statement (parkportal.rows.PreparedQuery) passes `until` itself: computed here from `since`, it
+    would be compiled into the statement as a constant."""
+    checkins = CheckIn.objects.filter(site=site, created__gte=inside_now_since() if since is None else since)
+    return checkins if until is None else checkins.filter(created__lt=until)
