@@ -20,6 +20,7 @@ from django.core.exceptions import ValidationError
 from django.db import connections, router
 
 from parkportal.rows import execute_prepared, instance_reader, statement_name
+from parkportal.sessions import user_read_with_session
 
 
 def _prepared(connection):
@@ -55,7 +56,10 @@ def user_by_pk(user_id):
 
 class PreparedUserMixin:
     def get_user(self, user_id):
-        user = user_by_pk(user_id)
+        # The user read with the request's session when there is one (parkportal/sessions.py), else one query.
+        user = user_read_with_session(user_id)
+        if user is None:
+            user = user_by_pk(user_id)
         return user if user is not None and self.user_can_authenticate(user) else None
 
 

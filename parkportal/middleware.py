@@ -2,10 +2,16 @@ from __future__ import annotations
 
 import logging
 import time
+from functools import partial
 
+from django.contrib import auth
+from django.contrib.auth.middleware import AuthenticationMiddleware as DjangoAuthenticationMiddleware
 from django.db import InterfaceError, OperationalError
 from django.http import Http404, HttpResponse
 from django.template.loader import render_to_string
+from django.utils.functional import SimpleLazyObject
+
+from parkportal.sessions import reading_user_of
 
 logger = logging.getLogger("parkportal.requests")
 
@@ -119,3 +125,20 @@ def server_error(request, *args, **kwargs) -> HttpResponse:
         logger.error("database unavailable for %s %s", request.method, request.path)
         return unavailable_response()
     return HttpResponse(render_to_string("500.html"), status=500)
+
+
+def _get_user(request):
+    """Django's `get_user`, with the request's session as the one whose user is being read
+    (parkportal/sessions.py: the backends take the user that came with the session)."""
+    if not hasattr(request, "_cached_user"):
+        with reading_user_of(request.session):
+            request._cached_user = auth.get_user(request)
+    return request._cached_user
+
+
+class AuthenticationMiddleware(DjangoAuthenticationMiddleware):
+    """Django's, with `request.user` read as `_get_user` reads it."""
+
+    def process_request(self, request):
+        super().process_request(request)
+        request.user = SimpleLazyObject(partial(_get_user, request))

@@ -76,7 +76,7 @@ MIDDLEWARE = [
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
-    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "parkportal.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -180,13 +180,14 @@ if REDIS_URL:
     CACHES = {
         "default": {"BACKEND": "parkportal.cache.RedisCache", "LOCATION": REDIS_URL, "KEY_PREFIX": PORTAL_RELEASE}
     }
-    # Sessions read from the shared cache and written through to the database: one query less on every
-    # signed-in request, and a Redis restart signs nobody out. Only with a SHARED cache: with the per-process
-    # LocMem cache a session deleted at sign-out would live on in the other workers (docs/SCALING.md).
-    SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 else:
     # A real (per-process) cache, not DummyCache: allauth's rate limits live in the cache.
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "portal"}}
+
+# Sessions in the database, each read with its signed-in user in one statement (parkportal/sessions.py): one
+# round trip per signed-in request, where a session in Redis and then the user from PostgreSQL took two. Any of
+# Django's stores can be named instead (docs/SCALING.md); the user is then read by a statement of its own.
+SESSION_ENGINE = os.environ.get("SESSION_ENGINE", "parkportal.sessions")
 
 # Django's and allauth's backends, reading the signed-in user with a prepared statement (parkportal/auth.py).
 # Sessions store the backend's path: sessions made before this path changed sign their users out once.

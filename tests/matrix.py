@@ -20,7 +20,7 @@ Every URL pattern of the URLconf must have a `Case` (a new URL without one fails
             kwargs=lambda w: {"pk": w["event"].pk},
             expect={"anonymous": 200, "driver": 200, "instructor": 200, "desk": 200,
                     "mediator": 200, "secretary": 200, "park_admin": 200},
-            budget=("park_admin", 9),  # session, user, event+organiser, places left, ...
+            budget=("park_admin", 8),  # session with user, event+organiser, places left, ...
         ),
     }
 

@@ -199,15 +199,15 @@ def test_the_first_page_is_one_statement_with_its_count_and_the_kinds_generation
     url = reverse("activities:event_list")
     _queries(client, url)  # the kinds are read once, then kept
     first, html = _queries(client, url)
-    # The session, the user, and the page of events with the list's length and the kinds' generation.
-    assert len(first) == 3, "\n".join(first)
+    # The session with its user, and the page of events with the list's length and the kinds' generation.
+    assert len(first) == 2, "\n".join(first)
     assert "Page 1 of 3" in html
     assert kinds["clinic"].name in _ul(html) and kinds["school"].name in _ul(html)
     # Another page counts first (an offset from the address prepares nothing before the pager checked it); its
     # filter form is bound to the address and reads its own choices (as before: the kinds kept serve the rows).
     second, html = _queries(client, url + "?page=2")
-    assert len(second) == 5, "\n".join(second)
-    assert 'SELECT COUNT(*) AS "n"' in second[2] and "LIMIT 20 OFFSET 20" in second[3]
+    assert len(second) == 4, "\n".join(second)
+    assert 'SELECT COUNT(*) AS "n"' in second[1] and "LIMIT 20 OFFSET 20" in second[2]
     assert "Page 2 of 3" in html in html
     # A page past the end is the last one, as the pager answers it.
     _sql, html = _queries(client, url + "?page=99")
@@ -224,13 +224,13 @@ def test_an_edited_kind_shows_on_the_next_request(client, many, dong, kinds):
     sql, after = _queries(client, url)
     # The kinds are read again under the new generation, and the filter's form, kept per set of kinds, is
     # drawn again (it reads its own choices).
-    assert len(sql) == 5, "\n".join(sql)
-    assert_keyed_and_triggered(tables_read([sql[3]]), KIND_TABLES, "the kinds kept read a table not in their key")
+    assert len(sql) == 4, "\n".join(sql)
+    assert_keyed_and_triggered(tables_read([sql[2]]), KIND_TABLES, "the kinds kept read a table not in their key")
     assert '"muted">义诊新名 · ' in _ul(after)  # the rows' kind names
     assert re.search(r"<option[^>]*>义诊新名</option>", after)  # and the filter's choices
     assert f'"muted">{kinds["clinic"].name} · ' in _ul(before)
     assert f'"muted">{kinds["clinic"].name} · ' not in after and f">{kinds['clinic'].name}</option>" not in after
-    assert len(_queries(client, url)[0]) == 3  # kept again
+    assert len(_queries(client, url)[0]) == 2  # kept again
 
 
 def test_a_list_without_events_counts_nothing_and_still_offers_the_kinds(client, park, kinds, dong):
@@ -240,5 +240,5 @@ def test_a_list_without_events_counts_nothing_and_still_offers_the_kinds(client,
     assert "No upcoming events." in html in html
     assert "pagination" not in html
     assert re.search(rf"<option[^>]*>{kinds['clinic'].name}</option>", html)
-    # Session, user, the (empty) page, the kinds: no count, the empty first page is a count of 0.
-    assert len(sql) == 4, "\n".join(sql)
+    # The session with its user, the (empty) page, the kinds: no count, the empty first page is a count of 0.
+    assert len(sql) == 3, "\n".join(sql)

@@ -300,9 +300,9 @@ def test_the_locked_paths_one_insert_decides_as_its_read(park, tree, kinds, monk
 
 
 def test_the_locked_path_registers_in_one_statement_after_the_lock(client, park, tree, kinds, dong):
-    """A one-tap for an event with a limit: session, user, then the shared lock's statement that finds no event
-    without a limit (on PostgreSQL sent with the common tap's insert, one round trip), the event FOR UPDATE,
-    and the insert that decides confirmed or waiting from the places held. No separate read of the
+    """A one-tap for an event with a limit: the session with its user, then the shared lock's statement that finds
+    no event without a limit (on PostgreSQL sent with the common tap's insert, one round trip), the event FOR
+    UPDATE, and the insert that decides confirmed or waiting from the places held. No separate read of the
     registrations."""
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
@@ -314,11 +314,11 @@ def test_the_locked_path_registers_in_one_statement_after_the_lock(client, park,
         client.post(reverse("activities:event_register", args=[event.pk]))
     # (A PREPARE runs once per server session, the first time a statement is used on it: not per request.)
     sql = [q["sql"] for q in queries.captured_queries if not q["sql"].startswith("PREPARE ")]
-    # session, user, SAVEPOINT, FOR SHARE (no row), FOR UPDATE, INSERT … SELECT … FROM (the figures), RELEASE;
+    # session with user, SAVEPOINT, FOR SHARE (no row), FOR UPDATE, INSERT … SELECT … FROM (the figures), RELEASE;
     # on PostgreSQL the first SAVEPOINT … RELEASE holds the shared lock and the common tap's insert together
-    # (one statement here), and a second one the FOR UPDATE and the insert (in production: the same five round
-    # trips as before, BEGIN and COMMIT instead of the savepoints).
-    assert len(sql) == (9 if connection.vendor == "postgresql" else 7), sql
+    # (one statement here), and a second one the FOR UPDATE and the insert (in production: four round trips, as
+    # many as without that pairing, BEGIN and COMMIT instead of the savepoints).
+    assert len(sql) == (8 if connection.vendor == "postgresql" else 6), sql
     assert not any("portal_registration_state_" in q for q in sql), sql
     assert Registration.objects.get(event=event, user=dong).status == "confirmed"
 

@@ -74,50 +74,51 @@ def _pk(key):
 
 
 CASES = {
-    # session, user, the site with its services' names (one join) and the driver's profile (subqueries)
-    "drivers_home:site": Case(kwargs=lambda w: {"token": w["drivers_site"].token}, expect=PUBLIC, budget=("driver", 3)),
-    # session, user, (savepoint) the site by its token with the driver's profile lock, the window look-up with
-    # the writes in one statement (here the repeat within the window: the same statement finds the first),
-    # (release): 6 on PostgreSQL (test_checkin.py holds it to 6); SQLite reads the site on its own (7)
+    # The session with its user, the site with its services' names (one join) and the driver's profile (subqueries)
+    "drivers_home:site": Case(kwargs=lambda w: {"token": w["drivers_site"].token}, expect=PUBLIC, budget=("driver", 2)),
+    # The session with its user, (savepoint) the site by its token with the driver's profile lock, the window
+    # look-up with the writes in one statement (here the repeat within the window: the same statement finds the
+    # first), (release). On PostgreSQL the two go in one round trip without the savepoint (2, as test_checkin.py
+    # holds it); SQLite reads the site on its own (6)
     "drivers_home:checkin": Case(
         kwargs=lambda w: {"token": w["drivers_site"].token},
         method="post",
         expect=DRIVER_POST,
-        budget=("driver", 7),
+        budget=("driver", 6),
     ),
-    # session, user, check-in+site, its services, the site's services
-    "drivers_home:checkin_detail": Case(kwargs=_pk("drivers_checkin"), expect=DRIVER, budget=("driver", 6)),
+    # The session with its user, check-in+site, its services, the site's services
+    "drivers_home:checkin_detail": Case(kwargs=_pk("drivers_checkin"), expect=DRIVER, budget=("driver", 5)),
     "drivers_home:profile": Case(expect=DRIVER),
     "drivers_home:privacy": Case(expect=PUBLIC),
-    # session, user, profile, count, page of check-ins, their services, floating requests
-    "drivers_home:me": Case(expect=DRIVER, budget=("driver", 8)),
+    # The session with its user, profile, count, page of check-ins, their services, floating requests
+    "drivers_home:me": Case(expect=DRIVER, budget=("driver", 7)),
     "drivers_home:my_data": Case(expect=DRIVER),
     "drivers_home:delete_account": Case(expect=DRIVER),
     "drivers_home:floating_request": Case(expect=DRIVER),
     "drivers_home:desk": Case(expect={"anonymous": 302, "desk": 302, "default": 403}),
-    # session, user, site with the count of who is inside, today's summary with the service names, page of who
-    # is inside
-    "drivers_home:desk_today": Case(kwargs=_pk("drivers_site"), expect=DESK, budget=("desk", 5)),
+    # The session with its user, site with the count of who is inside, today's summary with the service names,
+    # page of who is inside
+    "drivers_home:desk_today": Case(kwargs=_pk("drivers_site"), expect=DESK, budget=("desk", 4)),
     "drivers_home:desk_checkin": Case(kwargs=_pk("drivers_site"), expect=DESK),
-    # session, user, sites, their services, their desk staff
-    "drivers_home:site_list": Case(expect=ADMIN, budget=("park_admin", 5)),
+    # The session with its user, sites, their services, their desk staff
+    "drivers_home:site_list": Case(expect=ADMIN, budget=("park_admin", 4)),
     "drivers_home:poster": Case(
         kwargs=_pk("drivers_site"), expect={"anonymous": 302, "park_admin": 200, "desk": 200, "default": 403}
     ),
-    # session, user; steady state: today's summary rows with the epoch, the floating requests and the names'
-    # generation (3: the page's content is kept, drivers_home.views.staff); the export, or the content not kept:
-    # + site and service names (4). Cold (a new day, epoch or check-in): + today's
-    # distinct drivers, the closed days' scan, 3 summary aggregates (9); before today's first check-in + the
-    # fingerprint, the floating requests (10). tests/test_query_budgets.py measures the cold page.
-    "drivers_home:traffic": Case(expect=OFFICE, budget=("park_admin", 10)),
-    "drivers_home:traffic_export": Case(expect=OFFICE, budget=("park_admin", 10)),
-    # session, user, count, page of requests with driver, profile and organisation
-    "drivers_home:floating_list": Case(expect=ADMIN, budget=("park_admin", 4)),
-    # session, user, request+driver+profile, access log insert, organisations for the form
-    "drivers_home:floating_detail": Case(kwargs=_pk("drivers_request"), expect=ADMIN, budget=("park_admin", 6)),
+    # The session with its user; steady state: today's summary rows with the epoch, the floating requests and the
+    # names' generation (2: the page's content is kept, drivers_home.views.staff); the export, or the content not
+    # kept: + site and service names (3). Cold (a new day, epoch or check-in): + today's
+    # distinct drivers, the closed days' scan, 3 summary aggregates (8); before today's first check-in + the
+    # fingerprint, the floating requests (9). tests/test_query_budgets.py measures the cold page.
+    "drivers_home:traffic": Case(expect=OFFICE, budget=("park_admin", 9)),
+    "drivers_home:traffic_export": Case(expect=OFFICE, budget=("park_admin", 9)),
+    # The session with its user, count, page of requests with driver, profile and organisation
+    "drivers_home:floating_list": Case(expect=ADMIN, budget=("park_admin", 3)),
+    # The session with its user, request+driver+profile, access log insert, organisations for the form
+    "drivers_home:floating_detail": Case(kwargs=_pk("drivers_request"), expect=ADMIN, budget=("park_admin", 5)),
     "drivers_home:floating_decline": Case(kwargs=_pk("drivers_request"), method="post", expect=ADMIN_POST),
-    # session, user, profile+user, access log insert, check-ins
-    "drivers_home:driver_detail": Case(kwargs=_pk("drivers_profile"), expect=ADMIN, budget=("park_admin", 6)),
+    # The session with its user, profile+user, access log insert, check-ins
+    "drivers_home:driver_detail": Case(kwargs=_pk("drivers_profile"), expect=ADMIN, budget=("park_admin", 5)),
 }
 
 # Objects of another scope, answering 404 (run by tests/test_url_matrix.py).

@@ -165,9 +165,9 @@ def test_staff_cannot_check_in_on_the_driver_page(client, alice, home):
 
 
 def test_checkin_post_queries(client, dan, home):
-    """session, user, then on PostgreSQL ONE round trip: the site by its token with the profile's lock, and
-    the statement of the window look-up, insert, summary and visiting day (no BEGIN or savepoint, no COMMIT:
-    the two are one transaction by themselves). SQLite takes them one by one."""
+    """The session with its user, then on PostgreSQL ONE round trip: the site by its token with the profile's
+    lock, and the statement of the window look-up, insert, summary and visiting day (no BEGIN or savepoint, no
+    COMMIT: the two are one transaction by themselves). SQLite takes them one by one."""
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
@@ -178,8 +178,8 @@ def test_checkin_post_queries(client, dan, home):
         if connection.vendor == "postgresql":
             # (PREPARE once per connection: on the first tap of a connection, not on the others)
             sent = [q["sql"] for q in ctx.captured_queries if not q["sql"].startswith("PREPARE ")]
-            assert len(sent) == 3, (tap, sent)
-            assert re.match(r"EXECUTE portal_checkin_lock_\w+ \(.*\); EXECUTE portal_checkin_tap_\w+ \(", sent[2])
+            assert len(sent) == 2, (tap, sent)
+            assert re.match(r"EXECUTE portal_checkin_lock_\w+ \(.*\); EXECUTE portal_checkin_tap_\w+ \(", sent[1])
     checkin = CheckIn.objects.get()
     assert checkin.driver == dan and checkin.site == home and checkin.via == CheckIn.Via.SELF
     assert sorted(DailyStat.objects.values_list("kind", "key", "count")) == [
@@ -215,7 +215,7 @@ def test_site_page_greets_the_driver_by_his_own_profile_name(client, dan, dave, 
     DriverProfile.objects.filter(user=dan).update(name="<b>秦&师傅</b>")
     client.force_login(dan)
     client.get(f"/home/s/{home.token}/")  # warm-up: content types, translations
-    with django_assert_num_queries(3):  # session, user, the site with its services and the driver's profile
+    with django_assert_num_queries(2):  # session with user, the site with its services and the driver's profile
         html = client.get(f"/home/s/{home.token}/").content.decode()
     assert "&lt;b&gt;秦&amp;师傅&lt;/b&gt;" in html and "<b>秦" not in html
     assert DriverProfile.objects.get(user=dave).name not in html

@@ -39,18 +39,18 @@ def _count(client, url: str) -> int:
 @pytest.mark.parametrize(
     ("who", "url", "budget"),
     [
-        # session, user, then (warm) today's summary rows with the epoch, the floating requests (today's
-        # fingerprint comes from them) and the names' generation: the content is kept under them.
-        ("alice", "/home/traffic/", 3),
+        # The session with its user, then (warm) today's summary rows with the epoch, the floating requests
+        # (today's fingerprint comes from them) and the names' generation: the content is kept under them.
+        ("alice", "/home/traffic/", 2),
         # The same, then the site and service names.
-        ("alice", "/home/traffic/export.xlsx", 4),
-        # session, user, count, page of requests with driver+profile+organisation.
-        ("alice", "/home/floating/", 4),
-        # session, user, sites, services, desk staff (prefetches).
-        ("alice", "/home/sites/", 5),
-        # session, user, site with the count of who is inside, today's summary with the service names, page of
-        # who is inside.
-        ("dora", "/home/desk/{site}/", 5),
+        ("alice", "/home/traffic/export.xlsx", 3),
+        # The session with its user, count, page of requests with driver+profile+organisation.
+        ("alice", "/home/floating/", 3),
+        # The session with its user, sites, services, desk staff (prefetches).
+        ("alice", "/home/sites/", 4),
+        # The session with its user, site with the count of who is inside, today's summary with the service
+        # names, page of who is inside.
+        ("dora", "/home/desk/{site}/", 4),
     ],
 )
 def test_query_counts_do_not_grow(client, request, park, home, dora, alice, who, url, budget):
@@ -72,5 +72,5 @@ def test_my_page_constant(client, dan, home, station):
     for i in range(5, 50):
         checkin_create(driver=dan, site=station, now=now - timedelta(days=i))
     large = _count(client, "/home/me/")
-    # session, user, profile, count, page, services prefetch, floating requests.
-    assert small == large <= 8
+    # The session with its user, profile, count, page, services prefetch, floating requests.
+    assert small == large <= 7

@@ -67,13 +67,13 @@ def _pk(key):
 
 
 CASES = {
-    # session, user, the generation of the list's tables (mediation.views.CASE_LIST_TABLES), then on a cache miss
-    # (the budget test clears the cache) bodies (filter), count, cases (7 columns), applicants. Cached: 3.
-    "mediation:case_list": Case(expect=CASE_ROLES, budget=("mediator", 7)),
-    "mediation:case_create": Case(expect=CASE_ROLES, budget=("mediator", 6)),
-    # session, user, case (+ body, respondent); the opening written in one transaction (BEGIN, history event,
-    # access log, COMMIT); applicants, sessions, attachments, history, agreement
-    "mediation:case_detail": Case(kwargs=_pk("mediation_case"), expect=CASE_ROLES, budget=("mediator", 12)),
+    # The session with its user, the generation of the list's tables (mediation.views.CASE_LIST_TABLES), then on a
+    # cache miss (the budget test clears the cache) bodies (filter), count, cases (7 columns), applicants. Cached: 2.
+    "mediation:case_list": Case(expect=CASE_ROLES, budget=("mediator", 6)),
+    "mediation:case_create": Case(expect=CASE_ROLES, budget=("mediator", 5)),
+    # The session with its user, case (+ body, respondent); the opening written in one transaction (BEGIN, history
+    # event, access log, COMMIT); applicants, sessions, attachments, history, agreement
+    "mediation:case_detail": Case(kwargs=_pk("mediation_case"), expect=CASE_ROLES, budget=("mediator", 11)),
     "mediation:case_move": Case(
         kwargs=lambda w: {"pk": w["mediation_move_case"].pk, "action": "no_agreement"},
         method="post",
@@ -107,17 +107,17 @@ CASES = {
         kwargs=lambda w: {"pk": w["mediation_case"].pk, "attachment_pk": w["mediation_attachment"].pk},
         expect=CASE_ROLES,
     ),
-    "mediation:body_list": Case(expect=CASE_ROLES, budget=("park_admin", 6)),
+    "mediation:body_list": Case(expect=CASE_ROLES, budget=("park_admin", 5)),
     "mediation:body_create": Case(expect={"anonymous": 302, "park_admin": 200, "default": 403}),
     "mediation:body_edit": Case(
         kwargs=_pk("mediation_room"), expect={"anonymous": 302, "park_admin": 200, "default": 403}
     ),
-    # session, user, the generation of the figures' tables (mediation.views.STATISTICS_TABLES), then on a cache
-    # miss (the budget test clears the cache) the figures' one statement (stats.PAGE_SQL: counts, tables,
+    # The session with its user, the generation of the figures' tables (mediation.views.STATISTICS_TABLES), then on
+    # a cache miss (the budget test clears the cache) the figures' one statement (stats.PAGE_SQL: counts, tables,
     # histogram, money, body names); elsewhere than on PostgreSQL the grouped path: groups, payments, histogram.
-    # A cached visit stops after the generation: 3.
+    # A cached visit stops after the generation: 2.
     "mediation:statistics": Case(
-        expect=STATS_ROLES, budget=("park_admin", 4 if connection.vendor == "postgresql" else 6)
+        expect=STATS_ROLES, budget=("park_admin", 3 if connection.vendor == "postgresql" else 5)
     ),
     "mediation:statistics_export": Case(expect=STATS_ROLES),
 }

@@ -20,10 +20,10 @@ def _grow(room, n):
         make_case(room, days_ago=i % 30, applicants=1 + i % 3, **closed)
 
 
-# Queries: session, user, the generation of the list's tables (mediation.views.CASE_LIST_TABLES), then (nothing
-# cached yet) bodies (filter form), count (paginator), cases (7 columns, with body and respondent names),
+# Queries: the session with its user, the generation of the list's tables (mediation.views.CASE_LIST_TABLES), then
+# (nothing cached yet) bodies (filter form), count (paginator), cases (7 columns, with body and respondent names),
 # applicants. A cached visit stops after the generation: test_case_list_cache.
-LIST_QUERIES = 7
+LIST_QUERIES = 6
 
 
 @pytest.mark.parametrize("n", [5, 50])
@@ -41,9 +41,9 @@ def test_case_list_constant(client, mabel, room, n, django_assert_num_queries):
 def test_statistics_constant(client, alice, room, n, django_assert_num_queries):
     _grow(room, n)
     client.force_login(alice)
-    # session, user, the tables' generation, then (nothing cached yet) the figures' one statement (stats.PAGE_SQL);
-    # elsewhere groups, payments, histogram. A second visit reads no figures: test_statistics_cache.
-    with django_assert_num_queries(4 if connection.vendor == "postgresql" else 6):
+    # The session with its user, the tables' generation, then (nothing cached yet) the figures' one statement
+    # (stats.PAGE_SQL); elsewhere groups, payments, histogram. A second visit reads no figures: test_statistics_cache.
+    with django_assert_num_queries(3 if connection.vendor == "postgresql" else 5):
         response = client.get(reverse("mediation:statistics"))
     assert response.context["figures"]["total"] == n
 

@@ -1,4 +1,5 @@
-"""The signed-in user is read by a prepared statement (parkportal.auth), fresh on every request."""
+"""The signed-in user is read by a prepared statement (parkportal.auth, or with the session: parkportal.sessions), fresh
+on every request."""
 
 from __future__ import annotations
 
@@ -34,11 +35,13 @@ def test_a_signed_in_page_reads_the_user_once(alice, client):
     client.get("/")  # warm: the statement is prepared on the first request of a connection
     with CaptureQueriesContext(connection) as queries:
         assert client.get("/").status_code == 200
-    # On PostgreSQL the statement is prepared on the server: the request sends its EXECUTE.
+    # With the session (parkportal/sessions.py); on PostgreSQL the statement is prepared on the server and the
+    # request sends its EXECUTE.
     user_queries = [
         q["sql"]
         for q in queries.captured_queries
-        if 'FROM "parkportal_user"' in q["sql"] or q["sql"].startswith("EXECUTE portal_user_by_pk_")
+        if '"parkportal_user"' in q["sql"]
+        or q["sql"].startswith(("EXECUTE portal_user_by_pk_", "EXECUTE portal_session_user_"))
     ]
     assert len(user_queries) == 1
 

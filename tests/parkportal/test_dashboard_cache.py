@@ -48,10 +48,10 @@ def test_a_second_visit_reads_only_the_generation(client, alice, tree):
     first = client.get("/")
     with CaptureQueriesContext(connection) as ctx:
         second = client.get("/")
-    # session, user, the generation of the cards' tables (no tiers, no figures)
-    assert len(ctx.captured_queries) == 3, [q["sql"] for q in ctx.captured_queries]
+    # The session with its user, the generation of the cards' tables (no tiers, no figures)
+    assert len(ctx.captured_queries) == 2, [q["sql"] for q in ctx.captured_queries]
     assert second.context["cards_html"] == first.context["cards_html"]
-    assert "parkportal_generation" in ctx.captured_queries[2]["sql"]
+    assert "parkportal_generation" in ctx.captured_queries[1]["sql"]
 
 
 def test_writes_of_every_kind_show_on_the_next_visit(client, alice, tree):
@@ -154,4 +154,4 @@ def test_today_is_part_of_the_key(client, alice, tree):
         client.force_login(alice)
         with CaptureQueriesContext(connection) as ctx:
             client.get("/")
-    assert len(ctx.captured_queries) > 3  # computed again: "today" and "this month" figures move with the date
+    assert len(ctx.captured_queries) > 2  # computed again: "today" and "this month" figures move with the date

@@ -1,4 +1,5 @@
-"""With REDIS_URL (docs/SCALING.md) the cache, allauth's rate limits and sessions move to Redis."""
+"""With REDIS_URL (docs/SCALING.md) the cache and allauth's rate limits move to Redis; sessions stay in the database,
+read with their users (parkportal/sessions.py), unless SESSION_ENGINE names another store."""
 
 import json
 import os
@@ -29,16 +30,23 @@ def settings_with(env: dict) -> list:
     return json.loads(result.stdout.strip().splitlines()[-1])
 
 
-def test_without_redis_sessions_stay_in_the_database():
+def test_without_redis_sessions_are_in_the_database():
     cache, sessions, databases = settings_with({})
     assert cache.endswith("LocMemCache")
-    assert sessions == "django.contrib.sessions.backends.db"
+    assert sessions == "parkportal.sessions"
     assert databases == ["default"]
 
 
-def test_with_redis_cache_and_sessions_use_it():
+def test_with_redis_the_cache_uses_it_and_sessions_stay_with_their_users():
     cache, sessions, _ = settings_with({"REDIS_URL": "redis://127.0.0.1:6379/0"})
     assert cache.endswith("RedisCache")
+    assert sessions == "parkportal.sessions"
+
+
+def test_the_session_store_can_be_chosen():
+    _, sessions, _ = settings_with(
+        {"REDIS_URL": "redis://127.0.0.1:6379/0", "SESSION_ENGINE": "django.contrib.sessions.backends.cached_db"}
+    )
     assert sessions == "django.contrib.sessions.backends.cached_db"
 
 
@@ -86,8 +94,8 @@ def _redis_up() -> bool:
 
 @pytest.mark.skipif(not _redis_up(), reason="no Redis on 127.0.0.1:6379")
 def test_with_redis_the_pinned_client_talks_to_a_real_server():
-    """The `redis` package is installed and pinned: with REDIS_URL the cache (and the sessions' cache half,
-    which `cached_db` reads first) really round-trips through a server."""
+    """The `redis` package is installed and pinned: with REDIS_URL the cache (and a cache session store, when
+    SESSION_ENGINE names one) really round-trips through a server."""
     base = {k: v for k, v in os.environ.items() if k != "REDIS_URL"}
     result = subprocess.run(
         [sys.executable, "-c", REDIS_ROUND_TRIP],

@@ -298,13 +298,13 @@ def test_the_instructors_list_is_kept_and_shows_his_choices(client, ian, crossin
     clear_generation_memos()
     with CaptureQueriesContext(connection) as ctx:
         first = client.get(url)
-    # session, user, the generation of his list's tables, the generation of his scope, his scope with the
-    # filter's choices, the count with the page's rows
-    assert len(ctx.captured_queries) == 6, [q["sql"] for q in ctx.captured_queries]
+    # The session with its user, the generation of his list's tables, the generation of his scope, his scope with
+    # the filter's choices, the count with the page's rows
+    assert len(ctx.captured_queries) == 5, [q["sql"] for q in ctx.captured_queries]
     with CaptureQueriesContext(connection) as ctx:
         response = client.get(url)
-    # session, user, the generation of his list's tables: the rest is kept
-    assert len(ctx.captured_queries) == 3, [q["sql"] for q in ctx.captured_queries]
+    # The session with its user, the generation of his list's tables: the rest is kept
+    assert len(ctx.captured_queries) == 2, [q["sql"] for q in ctx.captured_queries]
 
     def table(response) -> str:
         html = response.content.decode()

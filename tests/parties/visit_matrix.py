@@ -97,21 +97,22 @@ OFFICE = {"anonymous": 302, "secretary": 200, "park_admin": 200, "default": 403}
 CASES = {
     "parties:my_enterprises": Case(
         expect={"anonymous": 302, "instructor": 200, "default": 403},
-        budget=("instructor", 3),  # session, user, enterprises with Max(visit date)
+        budget=("instructor", 2),  # session with user, enterprises with Max(visit date)
     ),
     "parties:visit_list": Case(
         expect=READERS,
-        # session, user, the generation of the filter's choices; when the filter's fields are not kept for it (as
-        # counted here): instructors (filter), committees; then count, page rows for the page's ids (one
-        # statement). An instructor: session, user, the generation of his list's tables (then, if not kept: the
-        # generation of his scope, his scope, count with rows).
-        budget=("park_admin", 7),
+        # The session with its user, the generation of the filter's choices; when the filter's fields are not kept
+        # for it (as counted here): instructors (filter), committees; then count, page rows for the page's ids (one
+        # statement). An instructor: the session with its user, the generation of his list's tables (then, if not
+        # kept: the generation of his scope, his scope, count with rows).
+        budget=("park_admin", 6),
     ),
     "parties:visit_new": Case(expect={"anonymous": 302, "instructor": 200, "default": 403}),
     "parties:visit_detail": Case(
         expect=READERS,
         kwargs=lambda w: {"pk": w["visit"].pk},
-        budget=("park_admin", 6),  # session, user, visit (+enterprise, platform, instructor), problems, photos, history
+        # The session with its user, visit (+enterprise, platform, instructor), problems, photos, history
+        budget=("park_admin", 5),
     ),
     "parties:visit_edit": Case(
         expect={"anonymous": 302, "instructor": 200, "park_admin": 200, "default": 403},
@@ -119,7 +120,7 @@ CASES = {
     ),
     "parties:visit_photo": Case(expect=READERS, kwargs=lambda w: {"pk": w["photo"].pk}),
     "parties:visit_photo_thumb": Case(expect=READERS, kwargs=lambda w: {"pk": w["photo"].pk}),
-    "parties:visit_problems": Case(expect=OFFICE, budget=("park_admin", 4)),  # session, user, count, page
+    "parties:visit_problems": Case(expect=OFFICE, budget=("park_admin", 3)),  # session with user, count, page
     "parties:visit_problem_handover": Case(
         # The world's problem is not a labour dispute: nothing to hand over, so 404 for those who see it.
         expect={"anonymous": 302, "instructor": 404, "secretary": 404, "park_admin": 404, "default": 403},
@@ -135,8 +136,8 @@ CASES = {
         data=lambda w: {},
     ),
     "parties:visit_report": Case(
-        expect=OFFICE, budget=("park_admin", 3)
-    ),  # session, user, instructors with 4 count subqueries
+        expect=OFFICE, budget=("park_admin", 2)
+    ),  # session with user, instructors with 4 count subqueries
 }
 
 
