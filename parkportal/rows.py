@@ -241,3 +241,36 @@ def _prepare_on_server(connection, cursor, name: str, sql: str) -> None:
         numbered = re.sub(r"%[%s]", lambda m: "%" if m.group() == "%%" else f"${next(numbers)}", sql)
         cursor.execute(f"PREPARE {name} AS {numbered}")
         state[1].add(name)
+
+
+def fetchone_as_health_check(connection, name: str, sql: str, params: Sequence):
+    """The first row of a READ-ONLY statement (execute_prepared), which also serves as the connection's health
+    check when Django would run one before it (CONN_HEALTH_CHECKS, first use of a persistent connection in a
+    request): the statement is sent straight away, and only if it fails on a connection that turns out to be
+    dead is that connection closed and the statement sent again on a new one. Django's check is a
+    `SELECT 1` round trip before the request's first statement; the outcome is the same (a dead connection
+    is replaced, the request goes on) without that round trip when the connection is alive.
+
+    Only a read may be sent twice: the first attempt may have reached a server that then went away."""
+    from django.db import InterfaceError, OperationalError, connections
+
+    connection = connections[connection.alias]
+    as_check = (
+        connection.connection is not None
+        and connection.health_check_enabled
+        and not connection.health_check_done
+        and not connection.in_atomic_block
+    )
+    if as_check:
+        connection.health_check_done = True
+        try:
+            with connection.cursor() as cursor:
+                execute_prepared(connection, cursor, name, sql, params)
+                return cursor.fetchone()
+        except (OperationalError, InterfaceError):
+            if connection.is_usable():
+                raise  # the statement's own error, on a live connection
+            connection.close()
+    with connection.cursor() as cursor:
+        execute_prepared(connection, cursor, name, sql, params)
+        return cursor.fetchone()

@@ -4,7 +4,9 @@ Before, a signed-in request read its session from Redis (`cached_db`) and then i
 round trips before the view ran. Under load on the benchmark machine a round trip costs far more than its
 statement (both processes leave the CPU and come back to cold caches), and redis-py's GET alone took 70 µs
 of the worker's CPU. Here the session's row carries its user's id (`Session.user_id`), so one prepared
-statement reads the session and, joined, the user's row (docs/PERFORMANCE.md, round 11).
+statement reads the session and, joined, the user's row (docs/PERFORMANCE.md, round 11). Being the request's
+first statement, it also serves as the persistent connection's health check (rows.fetchone_as_health_check):
+Django's `SELECT 1` before it is one more round trip.
 
 Nothing is cached between requests: the session and the user are read fresh every time, so a sign-out, a
 deactivated account, a new role or a changed password (the session hash) take effect on the very next request.
@@ -27,7 +29,7 @@ from django.core.exceptions import ValidationError
 from django.db import connections, router
 from django.utils import timezone
 
-from parkportal.rows import execute_prepared, instance_reader, statement_name
+from parkportal.rows import fetchone_as_health_check, instance_reader, statement_name
 
 #: The session store of the request whose user Django's `get_user` is reading (see the module's docstring).
 reading: contextvars.ContextVar[SessionStore | None] = contextvars.ContextVar("portal_session_reading", default=None)
@@ -65,9 +67,8 @@ class SessionStore(DatabaseStore):
         connection = connections[using]
         name, sql, user_width, pk_at, read_user = _statement(connection)
         now = connection.ops.adapt_datetimefield_value(timezone.now())
-        with connection.cursor() as cursor:
-            execute_prepared(connection, cursor, name, sql, [self.session_key, now])
-            row = cursor.fetchone()
+        # Usually the request's first statement: it doubles as the connection's health check (one round trip).
+        row = fetchone_as_health_check(connection, name, sql, [self.session_key, now])
         if row is None:
             self._session_key = None  # as Django's store: saving makes a new key
             return {}

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from django.db import connection
+import psycopg2
+import pytest
+from django.db import connection, connections
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
@@ -105,6 +107,73 @@ def test_another_session_store_still_signs_in(alice, client, settings):
         assert client.get("/").wsgi_request.user == alice
     sessions, users = _reads(queries)
     assert sessions == [] and len(users) == 1
+
+
+# --- The session's statement is also the request's connection health check (PostgreSQL) --------------------
+
+
+@pytest.fixture
+def persistent_connection(settings):
+    """The default connection as production keeps it: persistent, with health checks."""
+    if connection.vendor != "postgresql":
+        pytest.skip("a server that drops connections: PostgreSQL")
+    wrapper = connections["default"]
+    saved = (wrapper.settings_dict["CONN_MAX_AGE"], wrapper.settings_dict["CONN_HEALTH_CHECKS"])
+    wrapper.settings_dict["CONN_MAX_AGE"], wrapper.settings_dict["CONN_HEALTH_CHECKS"] = 60, True
+    wrapper.close()  # the next connection reads the settings above
+    yield wrapper
+    wrapper.settings_dict["CONN_MAX_AGE"], wrapper.settings_dict["CONN_HEALTH_CHECKS"] = saved
+    wrapper.close()
+
+
+def _next_request(wrapper) -> None:
+    # What Django runs between two requests (the test client switches it off around its own requests).
+    wrapper.close_if_unusable_or_obsolete()
+
+
+def _count_pings(monkeypatch, wrapper) -> list:
+    calls = []
+    real = wrapper.is_usable
+
+    def is_usable():
+        calls.append(1)
+        return real()
+
+    monkeypatch.setattr(wrapper, "is_usable", is_usable)
+    return calls
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_signed_in_request_sends_no_separate_health_check(alice, client, persistent_connection, monkeypatch):
+    client.force_login(alice)
+    assert client.get("/").status_code == 200
+    pings = _count_pings(monkeypatch, persistent_connection)
+    _next_request(persistent_connection)
+    response = client.get("/")
+    assert response.status_code == 200 and response.wsgi_request.user == alice
+    assert pings == []  # Django would have sent SELECT 1 before the session's statement
+    assert persistent_connection.health_check_done
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_connection_the_server_dropped_is_replaced_and_the_page_served(
+    alice, client, persistent_connection, monkeypatch
+):
+    client.force_login(alice)
+    assert client.get("/").status_code == 200
+    pid = persistent_connection.connection.info.backend_pid
+    params = persistent_connection.get_connection_params()
+    killer = psycopg2.connect(**{k: v for k, v in params.items() if k != "cursor_factory"})
+    killer.autocommit = True
+    with killer.cursor() as cursor:
+        cursor.execute("SELECT pg_terminate_backend(%s)", [pid])
+    killer.close()
+    pings = _count_pings(monkeypatch, persistent_connection)
+    _next_request(persistent_connection)
+    response = client.get("/")
+    assert response.status_code == 200 and response.wsgi_request.user == alice
+    assert persistent_connection.connection.info.backend_pid != pid
+    assert len(pings) == 1  # the check after the statement failed, which found the connection dead
 
 
 def test_clearsessions_deletes_the_expired_rows(alice, sam, client):
