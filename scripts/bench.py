@@ -253,8 +253,8 @@ def production_env(url: str) -> dict:
         REQUEST_LOG_LEVEL=os.environ.get("REQUEST_LOG_LEVEL", "INFO"),
     )
     env.pop("DATABASE_REPLICA_URL", None)
-    # As deployed (docs/DEPLOY.md): with a Redis server the cache, the rate limits and the sessions
-    # (`cached_db`: no session query on a signed-in page) live there. BENCH_REDIS_URL="" measures without.
+    # As deployed (docs/DEPLOY.md): with a Redis server the cache and the rate limits live there (sessions are in
+    # PostgreSQL either way, read with their users: parkportal/sessions.py). BENCH_REDIS_URL="" measures without.
     redis_url = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/3")
     if redis_url and _reachable(redis_url):
         env["REDIS_URL"] = redis_url
