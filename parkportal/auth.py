@@ -16,11 +16,10 @@ from __future__ import annotations
 from allauth.account.auth_backends import AuthenticationBackend as AllauthBackend
 from django.contrib.auth import get_user_model
 from django.contrib.auth.backends import ModelBackend as DjangoModelBackend
-from django.core.exceptions import ValidationError
 from django.db import connections, router
 
 from parkportal.rows import execute_prepared, instance_reader, statement_name
-from parkportal.sessions import user_read_with_session
+from parkportal.sessions import user_pk, user_read_with_session
 
 
 def _prepared(connection):
@@ -38,14 +37,10 @@ def _prepared(connection):
 def user_by_pk(user_id):
     """The user with this primary key, read from the database the router picks (as the ORM would), or None
     (also for an id that is not one)."""
-    user_model = get_user_model()
-    using = router.db_for_read(user_model)
-    try:
-        pk = user_model._meta.pk.to_python(user_id)
-    except (TypeError, ValueError, ValidationError):
-        return None
+    pk = user_pk(user_id)
     if pk is None:
         return None
+    using = router.db_for_read(get_user_model())
     connection = connections[using]
     name, sql, read = _prepared(connection)
     with connection.cursor() as cursor:

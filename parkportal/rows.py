@@ -261,16 +261,19 @@ def fetchone_as_health_check(connection, name: str, sql: str, params: Sequence):
         and not connection.health_check_done
         and not connection.in_atomic_block
     )
-    if as_check:
-        connection.health_check_done = True
-        try:
-            with connection.cursor() as cursor:
-                execute_prepared(connection, cursor, name, sql, params)
-                return cursor.fetchone()
-        except (OperationalError, InterfaceError):
-            if connection.is_usable():
-                raise  # the statement's own error, on a live connection
-            connection.close()
-    with connection.cursor() as cursor:
-        execute_prepared(connection, cursor, name, sql, params)
-        return cursor.fetchone()
+
+    def fetchone():
+        with connection.cursor() as cursor:
+            execute_prepared(connection, cursor, name, sql, params)
+            return cursor.fetchone()
+
+    if not as_check:
+        return fetchone()
+    connection.health_check_done = True
+    try:
+        return fetchone()
+    except (OperationalError, InterfaceError):
+        if connection.is_usable():
+            raise  # the statement's own error, on a live connection
+        connection.close()
+    return fetchone()

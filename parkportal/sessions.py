@@ -86,19 +86,18 @@ class SessionStore(DatabaseStore):
 
     def create_model_instance(self, data):
         instance = super().create_model_instance(data)
-        instance.user_id = _user_pk(data.get(SESSION_KEY))
+        instance.user_id = user_pk(data.get(SESSION_KEY))
         return instance
 
     async def acreate_model_instance(self, data):
         instance = await super().acreate_model_instance(data)
-        instance.user_id = _user_pk(data.get(SESSION_KEY))
+        instance.user_id = user_pk(data.get(SESSION_KEY))
         return instance
 
 
-def _user_pk(value):
-    """The session's user id as the column keeps it, or None (no user, or a value that is no id)."""
-    if value is None:
-        return None
+def user_pk(value):
+    """A user id as the user's primary key has it (the session keeps it as a string), or None (no value, or a
+    value that is no id)."""
     try:
         return get_user_model()._meta.pk.to_python(value)
     except (TypeError, ValueError, ValidationError):
