@@ -4,7 +4,8 @@ For every Case with a `budget=(role, max_queries)` (tests/matrix.py): build the 
 (`grow(world, 2)` of every matrix module, so no list is empty: an empty list skips its prefetch queries and
 would make the first count look smaller), request the page once to warm per-process caches (content types,
 translations), count the queries of a second request, then grow the world by GROW_BY rows and count again.
-The count must not grow and must stay within the budget. Each app's Case comment names the expected queries.
+The count must not grow and must equal the budget (but for the pages of ROOM). Each app's Case comment names the
+expected queries.
 """
 
 from __future__ import annotations
@@ -21,6 +22,11 @@ from tests.world import collect_cases, grow_world
 BUDGETED = sorted(name for name, case in collect_cases().items() if case.budget)
 GROW_BY = 15
 MAX_QUERIES = 12  # issue 7: at most 12 SQL queries per page
+# Budgets above what this test counts, on purpose; every other budget is the count itself, so that a budget (and
+# its comment) cannot drift above what its page does. The traffic pages: 9 before the day's first check-in (their
+# comment), 8 as counted here. The mediation statistics off PostgreSQL: the closed cases' histogram (none here).
+ROOM = {"drivers_home:traffic": 1, "drivers_home:traffic_export": 1}
+ROOM_OFF_POSTGRESQL = {"mediation:statistics": 1}
 
 
 def count_queries(world: dict, name: str, case) -> tuple[int, list[str]]:
@@ -47,6 +53,8 @@ def test_query_count_is_constant_and_within_budget(name, world):
     detail = "\n".join(large_sql)
     assert large <= small, f"{name} as {role}: {small} queries, then {large} after growing by {GROW_BY}:\n{detail}"
     assert large <= budget, f"{name} as {role}: {large} queries, budget {budget}:\n{detail}"
+    room = ROOM.get(name, 0) + (ROOM_OFF_POSTGRESQL.get(name, 0) if connection.vendor != "postgresql" else 0)
+    assert budget - large <= room, f"{name}: budget {budget}, {large} queries; lower it and fix its comment:\n{detail}"
 
 
 def test_no_budget_exceeds_the_limit_of_the_issue():

@@ -154,25 +154,36 @@ CASES = {
     "activities:ticket": Case(kwargs=_code, expect=DRIVER_200, budget=("driver", 2)),
     "activities:ticket_cancel": Case(kwargs=_code, expect=POST_ONLY),
     "activities:ticket_ics": Case(kwargs=_code, expect=DRIVER_200),
-    "activities:checkin": Case(kwargs=_code, expect=DOOR_200, budget=("desk", 4)),
-    "activities:door": Case(kwargs=_pk, expect=DOOR_200, query="q=0000", budget=("desk", 6)),
+    # The door's page of one ticket: the session with its user, registration with its event, family members.
+    "activities:checkin": Case(kwargs=_code, expect=DOOR_200, budget=("desk", 3)),
+    # The door's search: the session with its user, event, matching registrations, their family members, the
+    # event's counts aggregate.
+    "activities:door": Case(kwargs=_pk, expect=DOOR_200, query="q=0000", budget=("desk", 5)),
     "activities:door_walkin": Case(kwargs=_pk, expect=POST_ONLY),
     # The confirmation page of cancelling someone's registration (the POST cancels). The session with its user,
     # registration with its event and canceller, family prefetch.
     "activities:registration_cancel": Case(kwargs=_registration("registration"), expect=DOOR_200, budget=("desk", 3)),
-    # The session with its user, events with places, count, kinds and organisers for the filter form.
-    "activities:manage": Case(expect=DOOR_200, budget=("park_admin", 7)),
-    "activities:event_create": Case(expect=OFFICE_200, budget=("park_admin", 7)),
+    # The session with its user, count, events, their places held, kinds and organisers for the filter form.
+    "activities:manage": Case(expect=DOOR_200, budget=("park_admin", 6)),
+    # The session with its user, the form's choices: kinds, organisations, sites.
+    "activities:event_create": Case(expect=OFFICE_200, budget=("park_admin", 4)),
     # The session with its user, event, count, registrations page, family prefetch, counts aggregate, broadcasts.
-    "activities:manage_event": Case(kwargs=_pk, expect=OFFICE_200, budget=("park_admin", 8)),
-    "activities:event_edit": Case(kwargs=_pk, expect=OFFICE_200, budget=("park_admin", 8)),
+    "activities:manage_event": Case(kwargs=_pk, expect=OFFICE_200, budget=("park_admin", 7)),
+    # The session with its user, event, the form's choices: kinds, organisations, sites.
+    "activities:event_edit": Case(kwargs=_pk, expect=OFFICE_200, budget=("park_admin", 5)),
     "activities:event_publish": Case(kwargs=_pk, expect=POST_ONLY),
     "activities:event_cancel": Case(kwargs=_pk, expect=POST_ONLY),
-    "activities:event_export": Case(kwargs=_pk, expect=OFFICE_200, budget=("park_admin", 5)),
-    "activities:event_message": Case(kwargs=_pk, expect=OFFICE_200, budget=("park_admin", 3)),
-    "activities:event_outcome": Case(kwargs=_pk, expect=OFFICE_200, budget=("park_admin", 6)),
-    "activities:calendar": Case(expect=DOOR_200, budget=("park_admin", 3)),
-    "activities:report": Case(expect=OFFICE_200, budget=("park_admin", 5)),
+    # The session with its user, event, registrations, their family members.
+    "activities:event_export": Case(kwargs=_pk, expect=OFFICE_200, budget=("park_admin", 4)),
+    # The session with its user, event.
+    "activities:event_message": Case(kwargs=_pk, expect=OFFICE_200, budget=("park_admin", 2)),
+    # The session with its user, event, its outcome, the counts aggregate.
+    "activities:event_outcome": Case(kwargs=_pk, expect=OFFICE_200, budget=("park_admin", 4)),
+    # The session with its user, the month's events.
+    "activities:calendar": Case(expect=DOOR_200, budget=("park_admin", 2)),
+    # The session with its user, events and registrations per kind, people served per kind, the latest events with
+    # their counts and outcomes.
+    "activities:report": Case(expect=OFFICE_200, budget=("park_admin", 4)),
 }
 
 

@@ -70,7 +70,9 @@ CASES = {
     # The session with its user, the generation of the list's tables (mediation.views.CASE_LIST_TABLES), then on a
     # cache miss (the budget test clears the cache) bodies (filter), count, cases (7 columns), applicants. Cached: 2.
     "mediation:case_list": Case(expect=CASE_ROLES, budget=("mediator", 6)),
-    "mediation:case_create": Case(expect=CASE_ROLES, budget=("mediator", 5)),
+    # The session with its user, the active mediation bodies twice: the select's options, and its first option for
+    # Django's `required` check (the field has no blank choice).
+    "mediation:case_create": Case(expect=CASE_ROLES, budget=("mediator", 3)),
     # The session with its user, case (+ body, respondent); the opening written in one transaction (BEGIN, history
     # event, access log, COMMIT); applicants, sessions, attachments, history, agreement
     "mediation:case_detail": Case(kwargs=_pk("mediation_case"), expect=CASE_ROLES, budget=("mediator", 11)),
@@ -107,6 +109,7 @@ CASES = {
         kwargs=lambda w: {"pk": w["mediation_case"].pk, "attachment_pk": w["mediation_attachment"].pk},
         expect=CASE_ROLES,
     ),
+    # The session with its user, count, page of bodies, their mediators, the enterprises' committee coverage.
     "mediation:body_list": Case(expect=CASE_ROLES, budget=("park_admin", 5)),
     "mediation:body_create": Case(expect={"anonymous": 302, "park_admin": 200, "default": 403}),
     "mediation:body_edit": Case(

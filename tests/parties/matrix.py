@@ -54,11 +54,11 @@ CASES = {
     "parties:enterprise_export": Case(expect=OFFICE, budget=("park_admin", 2)),  # session with user, rows
     # The session with its user, generations, organisations, count, page (kept: session with user, generations)
     "parties:member_list": Case(expect=OFFICE, budget=("park_admin", 5)),
-    "parties:member_export": Case(expect=OFFICE, budget=("park_admin", 2)),
+    "parties:member_export": Case(expect=OFFICE, budget=("park_admin", 2)),  # session with user, rows
     # The session with its user, generations, committees, aggregate per (organisation, platform) (its sums are
     # the overall figures), paths, missing count + page (kept: session with user, generations)
     "parties:coverage": Case(expect=OFFICE, budget=("park_admin", 7)),
-    "parties:coverage_export": Case(expect=OFFICE, budget=("park_admin", 2)),
+    "parties:coverage_export": Case(expect=OFFICE, budget=("park_admin", 2)),  # session with user, rows
     # The session with its user, generations, organisations with their member counters, birthdays count + rows,
     # inactive count + rows (kept: session with user, generations)
     "parties:reminders": Case(expect=OFFICE, budget=("park_admin", 7)),
@@ -67,6 +67,8 @@ CASES = {
     "parties:reminder_group": Case(
         expect=OFFICE, kwargs=lambda w: {"group": "terms_overdue"}, budget=("park_admin", 3)
     ),
+    # The imports' pages read nothing but the session with its user: the form, the template file, and a confirmation
+    # whose token is forged (the form refuses it before any file or row is read).
     "parties:import_members": Case(expect=OFFICE, budget=("park_admin", 1)),
     "parties:import_members_template": Case(expect=OFFICE, budget=("park_admin", 1)),
     "parties:import_members_confirm": Case(
