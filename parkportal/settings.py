@@ -6,6 +6,7 @@ DEBUG is off unless set, and SECRET_KEY must be given whenever DEBUG is off.
 
 from __future__ import annotations
 
+import importlib.util
 import os
 from datetime import timedelta
 from pathlib import Path
@@ -82,6 +83,18 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
     "allauth.account.middleware.AccountMiddleware",
 ]
+
+# django-debug-toolbar: a page's queries with their times, its templates and its settings, in development and only
+# when asked for (DEBUG_TOOLBAR=1 with DEBUG=1; `make dev-venv` installs it). Never under the test suite, which
+# counts every page's queries and walks every URL pattern.
+DEBUG_TOOLBAR = DEBUG and envbool("DEBUG_TOOLBAR", False) and "PYTEST_VERSION" not in os.environ
+if DEBUG_TOOLBAR:
+    if importlib.util.find_spec("debug_toolbar") is None:
+        raise ImproperlyConfigured("DEBUG_TOOLBAR=1 needs the development requirements: run `make dev-venv`.")
+    INSTALLED_APPS.append("debug_toolbar")
+    # First: no middleware here compresses or otherwise re-encodes a page, so the toolbar can see all of them.
+    MIDDLEWARE.insert(0, "debug_toolbar.middleware.DebugToolbarMiddleware")
+    INTERNAL_IPS = ["127.0.0.1", "::1"]
 
 ROOT_URLCONF = "parkportal.urls"
 WSGI_APPLICATION = "parkportal.wsgi.application"

@@ -54,3 +54,8 @@ def serve_media(request, path: str):
 # Routed always, answered only with DEBUG on (checked per request, so the URLconf does not depend on
 # when it was first imported). In production nginx serves media with the same safe headers.
 urlpatterns += [path("media/<path:path>", serve_media, name="media")]
+
+if settings.DEBUG_TOOLBAR:  # development only, on request (parkportal/settings.py)
+    from debug_toolbar.toolbar import debug_toolbar_urls
+
+    urlpatterns += debug_toolbar_urls()
