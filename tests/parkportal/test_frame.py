@@ -106,3 +106,18 @@ def test_a_page_masks_its_csrf_token_once(alice, client):
     client.force_login(alice)
     tokens = re.findall(r'name="csrfmiddlewaretoken" value="([^"]+)"', client.get("/").content.decode())
     assert len(tokens) == 2 and tokens[0] == tokens[1]
+
+
+def test_every_page_names_its_icon_so_no_browser_asks_for_a_missing_favicon():
+    """Without a <link rel="icon">, browsers ask for /favicon.ico, which answers a 404 page."""
+    from xml.etree import ElementTree
+
+    from django.contrib.staticfiles import finders
+
+    body = Client().get("/accounts/login/").content.decode()
+    href = re.search(r'<link rel="icon" href="/static/([^"]+)" type="image/svg\+xml">', body).group(1)
+    path = finders.find(href)
+    assert path, f"{href} is not a static file"
+    data = Path(path).read_bytes()
+    assert len(data) < 1024  # on every driver's first page
+    assert ElementTree.fromstring(data).tag == "{http://www.w3.org/2000/svg}svg"
