@@ -3,13 +3,7 @@
 Each case runs Django in a process of its own: the toolbar is settled when the settings are imported.
 """
 
-import json
-import os
-import subprocess
-import sys
-from pathlib import Path
-
-ROOT = Path(__file__).resolve().parents[2]
+from tests.parkportal.processes import django_json
 
 # The settings, and with DEBUG on the sign-in page through the full middleware stack, as a developer's browser on
 # this machine asks for it (with DEBUG off the page needs collectstatic's manifest; the settings say enough there).
@@ -38,16 +32,8 @@ print(json.dumps(found))
 
 def _page(env: dict) -> dict:
     # PYTEST_VERSION is how the settings know they serve the test suite; these processes play a developer's.
-    base = {k: v for k, v in os.environ.items() if k not in ("DEBUG", "DEBUG_TOOLBAR", "SECRET_KEY", "PYTEST_VERSION")}
-    result = subprocess.run(
-        [sys.executable, "-c", PAGE],
-        env={**base, "DJANGO_SETTINGS_MODULE": "parkportal.settings", "ALLOWED_HOSTS": "testserver", **env},
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-    )
-    assert result.returncode == 0, result.stderr
-    return json.loads(result.stdout.strip().splitlines()[-1])
+    unset = ("DEBUG", "DEBUG_TOOLBAR", "SECRET_KEY", "PYTEST_VERSION")
+    return django_json(PAGE, {"ALLOWED_HOSTS": "testserver", **env}, unset=unset)
 
 
 def test_on_request_in_development_the_page_carries_the_toolbar_within_the_strict_policy():

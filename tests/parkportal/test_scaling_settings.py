@@ -10,6 +10,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.parkportal.processes import django_json
+
 ROOT = Path(__file__).resolve().parents[2]
 PRINT = (
     "import django, json; django.setup(); from django.conf import settings; "
@@ -18,16 +20,7 @@ PRINT = (
 
 
 def settings_with(env: dict) -> list:
-    base = {k: v for k, v in os.environ.items() if k not in ("REDIS_URL", "DATABASE_REPLICA_URL")}
-    result = subprocess.run(
-        [sys.executable, "-c", PRINT],
-        env={**base, "DJANGO_SETTINGS_MODULE": "parkportal.settings", "DEBUG": "1", **env},
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-    )
-    assert result.returncode == 0, result.stderr
-    return json.loads(result.stdout.strip().splitlines()[-1])
+    return django_json(PRINT, {"DEBUG": "1", **env}, unset=("REDIS_URL", "DATABASE_REPLICA_URL"))
 
 
 def test_without_redis_sessions_are_in_the_database():

@@ -3,22 +3,14 @@ import subprocess
 import sys
 from pathlib import Path
 
+from tests.parkportal.processes import run_django
+
 ROOT = Path(__file__).resolve().parents[2]
 
 
 def run_settings(env: dict) -> subprocess.CompletedProcess:
-    base = {k: v for k, v in os.environ.items() if k not in ("DEBUG", "SECRET_KEY")}
-    return subprocess.run(
-        [
-            sys.executable,
-            "-c",
-            "import django; django.setup(); from django.conf import settings; print(settings.DEBUG)",
-        ],
-        env={**base, "DJANGO_SETTINGS_MODULE": "parkportal.settings", **env},
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-    )
+    code = "import django; django.setup(); from django.conf import settings; print(settings.DEBUG)"
+    return run_django(code, env, unset=("DEBUG", "SECRET_KEY"))
 
 
 def test_debug_is_off_unless_set_and_secret_key_is_then_required():
