@@ -31,3 +31,16 @@ def test_cards_and_navigation(client, alice, dora, dan, home, park):
     assert "/home/desk/" in client.get("/").content.decode()
     client.force_login(dan)
     assert "/home/me/" in client.get("/").content.decode()
+
+
+def test_poster_lists_what_the_site_offers_reading_the_services_once(client, alice, home, station, services):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client.force_login(alice)
+    with CaptureQueriesContext(connection) as queries:
+        html = client.get(f"/home/sites/{home.pk}/poster/").content.decode()
+    assert services and all(f"<li>{s.name}</li>" in html for s in services)
+    assert sum("drivers_home_site_services" in q["sql"] for q in queries.captured_queries) == 1
+    station.services.clear()
+    assert 'class="poster-services"' not in client.get(f"/home/sites/{station.pk}/poster/").content.decode()
