@@ -16,6 +16,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from parkportal.memo import clear_generation_memos
+from tests.matrix import ROLES
 from tests.test_url_matrix import client_for, request
 from tests.world import collect_cases, grow_world
 
@@ -24,8 +25,9 @@ GROW_BY = 15
 MAX_QUERIES = 12  # issue 7: at most 12 SQL queries per page
 # Budgets above what this test counts, on purpose; every other budget is the count itself, so that a budget (and
 # its comment) cannot drift above what its page does. The traffic pages: 9 before the day's first check-in (their
-# comment), 8 as counted here. The mediation statistics off PostgreSQL: the closed cases' histogram (none here).
-ROOM = {"drivers_home:traffic": 1, "drivers_home:traffic_export": 1}
+# comment), 8 as counted here. The mediation statistics' export, and the page off PostgreSQL: the closed cases'
+# histogram (none here).
+ROOM = {"drivers_home:traffic": 1, "drivers_home:traffic_export": 1, "mediation:statistics_export": 1}
 ROOM_OFF_POSTGRESQL = {"mediation:statistics": 1}
 
 
@@ -65,3 +67,16 @@ def test_no_budget_exceeds_the_limit_of_the_issue():
 def test_budgets_exist():
     """At least the foundation's pages carry a budget, so this file tests something."""
     assert "home" in BUDGETED
+
+
+def _answers_someone(case) -> bool:
+    """Whether some role gets the page: a 200, or a redirect that is not the sign-in's."""
+    return any(case.expected(role) == 200 or (case.expected(role) == 302 and role != "anonymous") for role in ROLES)
+
+
+def test_every_page_that_answers_someone_has_a_budget():
+    """Every URL pattern has a Case (tests/test_url_matrix.py), so a new page cannot escape its budget. Exempt are
+    only the patterns that answer no role with a page: POST-only views asked with GET (405), the benchmark's and
+    development's pages with their settings off (404), a hand-over with nothing to hand over (404)."""
+    missing = sorted(name for name, case in collect_cases().items() if not case.budget and _answers_someone(case))
+    assert not missing, f"pages without a query budget: {missing}"

@@ -153,7 +153,8 @@ CASES = {
     # members (they only when there are some).
     "activities:ticket": Case(kwargs=_code, expect=DRIVER_200, budget=("driver", 2)),
     "activities:ticket_cancel": Case(kwargs=_code, expect=POST_ONLY),
-    "activities:ticket_ics": Case(kwargs=_code, expect=DRIVER_200),
+    # The session with its user, registration with its event.
+    "activities:ticket_ics": Case(kwargs=_code, expect=DRIVER_200, budget=("driver", 2)),
     # The door's page of one ticket: the session with its user, registration with its event, family members.
     "activities:checkin": Case(kwargs=_code, expect=DOOR_200, budget=("desk", 3)),
     # The door's search: the session with its user, event, matching registrations, their family members, the

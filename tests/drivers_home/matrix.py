@@ -89,22 +89,32 @@ CASES = {
     ),
     # The session with its user, check-in+site, its services, the site's services
     "drivers_home:checkin_detail": Case(kwargs=_pk("drivers_checkin"), expect=DRIVER, budget=("driver", 5)),
-    "drivers_home:profile": Case(expect=DRIVER),
-    "drivers_home:privacy": Case(expect=PUBLIC),
+    # The session with its user, profile.
+    "drivers_home:profile": Case(expect=DRIVER, budget=("driver", 2)),
+    # The session with its user (the notice itself is text).
+    "drivers_home:privacy": Case(expect=PUBLIC, budget=("driver", 1)),
     # The session with its user, profile, count, page of check-ins, their services, floating requests
     "drivers_home:me": Case(expect=DRIVER, budget=("driver", 6)),
-    "drivers_home:my_data": Case(expect=DRIVER),
-    "drivers_home:delete_account": Case(expect=DRIVER),
-    "drivers_home:floating_request": Case(expect=DRIVER),
-    "drivers_home:desk": Case(expect={"anonymous": 302, "desk": 302, "default": 403}),
+    # The session with its user, profile, party membership, check-ins, their services, floating requests.
+    "drivers_home:my_data": Case(expect=DRIVER, budget=("driver", 6)),
+    # The session with its user (the confirmation page).
+    "drivers_home:delete_account": Case(expect=DRIVER, budget=("driver", 1)),
+    # The session with its user, whether the driver has checked in, his pending request.
+    "drivers_home:floating_request": Case(expect=DRIVER, budget=("driver", 3)),
+    # The session with its user, the desk's sites (one: a redirect to it).
+    "drivers_home:desk": Case(expect={"anonymous": 302, "desk": 302, "default": 403}, budget=("desk", 2)),
     # The session with its user, site with the count of who is inside, today's summary with the service names,
     # page of who is inside
     "drivers_home:desk_today": Case(kwargs=_pk("drivers_site"), expect=DESK, budget=("desk", 4)),
-    "drivers_home:desk_checkin": Case(kwargs=_pk("drivers_site"), expect=DESK),
+    # The session with its user, site.
+    "drivers_home:desk_checkin": Case(kwargs=_pk("drivers_site"), expect=DESK, budget=("desk", 2)),
     # The session with its user, sites, their services, their desk staff
     "drivers_home:site_list": Case(expect=ADMIN, budget=("park_admin", 4)),
+    # The session with its user, site, its services.
     "drivers_home:poster": Case(
-        kwargs=_pk("drivers_site"), expect={"anonymous": 302, "park_admin": 200, "desk": 200, "default": 403}
+        kwargs=_pk("drivers_site"),
+        expect={"anonymous": 302, "park_admin": 200, "desk": 200, "default": 403},
+        budget=("park_admin", 3),
     ),
     # The session with its user; steady state: today's summary rows with the epoch, the floating requests and the
     # names' generation (2: the page's content is kept, drivers_home.views.staff); the export, or the content not
@@ -118,7 +128,11 @@ CASES = {
     "drivers_home:floating_list": Case(expect=ADMIN, budget=("park_admin", 3)),
     # The session with its user, request+driver+profile, access log insert, organisations for the form
     "drivers_home:floating_detail": Case(kwargs=_pk("drivers_request"), expect=ADMIN, budget=("park_admin", 4)),
-    "drivers_home:floating_decline": Case(kwargs=_pk("drivers_request"), method="post", expect=ADMIN_POST),
+    # Declined without a reason (refused): the session with its user, request; (savepoint) the request locked,
+    # (rolled back).
+    "drivers_home:floating_decline": Case(
+        kwargs=_pk("drivers_request"), method="post", expect=ADMIN_POST, budget=("park_admin", 6)
+    ),
     # The session with its user, profile+user, access log insert, check-ins
     "drivers_home:driver_detail": Case(kwargs=_pk("drivers_profile"), expect=ADMIN, budget=("park_admin", 4)),
 }

@@ -81,39 +81,77 @@ CASES = {
         method="post",
         data=lambda w: {"version": w["mediation_move_case"].version},
         expect=POST_ROLES,
+        # Counted: the warm-up's move sent again, now with a stale version. The session with its user, case;
+        # (savepoint) the case locked, the version found stale (rolled back).
+        budget=("mediator", 6),
     ),
     "mediation:case_decline": Case(
         kwargs=_pk("mediation_move_case"),
         method="post",
         data=lambda w: {"version": 0, "reason": "x"},
         expect=POST_ROLES,
+        # A stale version: the session with its user, case; (savepoint) the case locked, refused (rolled back).
+        budget=("mediator", 6),
     ),
+    # An incomplete form, refused before any write: the session with its user, case.
     "mediation:session_add": Case(
-        kwargs=_pk("mediation_move_case"), method="post", data=lambda w: {"version": 0}, expect=POST_ROLES
+        kwargs=_pk("mediation_move_case"),
+        method="post",
+        data=lambda w: {"version": 0},
+        expect=POST_ROLES,
+        budget=("mediator", 2),
     ),
+    # An incomplete form, refused before any write: the session with its user, case.
     "mediation:agreement_add": Case(
-        kwargs=_pk("mediation_move_case"), method="post", data=lambda w: {"version": 0}, expect=POST_ROLES
+        kwargs=_pk("mediation_move_case"),
+        method="post",
+        data=lambda w: {"version": 0},
+        expect=POST_ROLES,
+        budget=("mediator", 2),
     ),
-    "mediation:agreement_print": Case(kwargs=_pk("mediation_agreed_case"), expect=CASE_ROLES),
+    # The session with its user, case; applicants, sessions, attachments, history, agreement, instalments; the
+    # printing written to the history (savepoint, insert, release).
+    "mediation:agreement_print": Case(kwargs=_pk("mediation_agreed_case"), expect=CASE_ROLES, budget=("mediator", 11)),
+    # An instalment without a due date: the session with its user, case; (savepoint) the model's check constraint
+    # validated by a query, refused (release).
     "mediation:instalment_add": Case(
-        kwargs=_pk("mediation_agreed_case"), method="post", data=lambda w: {"amount": "1"}, expect=POST_ROLES
+        kwargs=_pk("mediation_agreed_case"),
+        method="post",
+        data=lambda w: {"amount": "1"},
+        expect=POST_ROLES,
+        budget=("mediator", 5),
     ),
     "mediation:instalment_pay": Case(
         kwargs=lambda w: {"pk": w["mediation_agreed_case"].pk, "instalment_pk": w["mediation_instalment"].pk},
         method="post",
         data=lambda w: {"paid_on": "bad"},
         expect=POST_ROLES,
+        # A date that is not one: the session with its user, case, instalment.
+        budget=("mediator", 3),
     ),
-    "mediation:arbitration_notice": Case(kwargs=_pk("mediation_overdue_case"), expect=CASE_ROLES),
+    # The session with its user, case; applicants, sessions, attachments, history; the notice's printing written
+    # to the history (savepoint, insert, release).
+    "mediation:arbitration_notice": Case(
+        kwargs=_pk("mediation_overdue_case"), expect=CASE_ROLES, budget=("mediator", 9)
+    ),
+    # The session with its user, case, attachment.
     "mediation:attachment": Case(
         kwargs=lambda w: {"pk": w["mediation_case"].pk, "attachment_pk": w["mediation_attachment"].pk},
         expect=CASE_ROLES,
+        budget=("mediator", 3),
     ),
     # The session with its user, count, page of bodies, their mediators, the enterprises' committee coverage.
     "mediation:body_list": Case(expect=CASE_ROLES, budget=("park_admin", 5)),
-    "mediation:body_create": Case(expect={"anonymous": 302, "park_admin": 200, "default": 403}),
+    # The session with its user, the admin's park, the form's choices: enterprises, mediators.
+    "mediation:body_create": Case(
+        expect={"anonymous": 302, "park_admin": 200, "default": 403}, budget=("park_admin", 4)
+    ),
+    # The session with its user, body, its park, its mediators (the form's initial), the form's choices:
+    # enterprises, mediators.
     "mediation:body_edit": Case(
-        kwargs=_pk("mediation_room"), expect={"anonymous": 302, "park_admin": 200, "default": 403}
+        kwargs=_pk("mediation_room"),
+        expect={"anonymous": 302, "park_admin": 200, "default": 403},
+        budget=("park_admin", 6),
     ),
     # The session with its user, the generation of the figures' tables (mediation.views.STATISTICS_TABLES), then on
     # a cache miss (the budget test clears the cache) the figures' one statement (stats.PAGE_SQL: counts, tables,
@@ -122,7 +160,9 @@ CASES = {
     "mediation:statistics": Case(
         expect=STATS_ROLES, budget=("park_admin", 3 if connection.vendor == "postgresql" else 5)
     ),
-    "mediation:statistics_export": Case(expect=STATS_ROLES),
+    # The session with its user, the year's groups with every count, payments per group (the export's rows), the
+    # closed cases' histogram (only when there are some: none in this world, so 3 here).
+    "mediation:statistics_export": Case(expect=STATS_ROLES, budget=("mediator", 4)),
 }
 
 # Objects of another scope, answering 404 (run by tests/test_url_matrix.py).

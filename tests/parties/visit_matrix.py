@@ -107,7 +107,8 @@ CASES = {
         # kept: the generation of his scope, his scope, count with rows).
         budget=("park_admin", 6),
     ),
-    "parties:visit_new": Case(expect={"anonymous": 302, "instructor": 200, "default": 403}),
+    # The session with its user, the instructor, his enterprises (the form's choices).
+    "parties:visit_new": Case(expect={"anonymous": 302, "instructor": 200, "default": 403}, budget=("instructor", 3)),
     "parties:visit_detail": Case(
         expect=READERS,
         kwargs=lambda w: {"pk": w["visit"].pk},
@@ -117,9 +118,12 @@ CASES = {
     "parties:visit_edit": Case(
         expect={"anonymous": 302, "instructor": 200, "park_admin": 200, "default": 403},
         kwargs=lambda w: {"pk": w["visit"].pk},
+        # The session with its user, visit, its photos, its problems, the instructor's enterprises (choices).
+        budget=("instructor", 5),
     ),
-    "parties:visit_photo": Case(expect=READERS, kwargs=lambda w: {"pk": w["photo"].pk}),
-    "parties:visit_photo_thumb": Case(expect=READERS, kwargs=lambda w: {"pk": w["photo"].pk}),
+    # The session with its user, photo (scoped through its visit).
+    "parties:visit_photo": Case(expect=READERS, kwargs=lambda w: {"pk": w["photo"].pk}, budget=("instructor", 2)),
+    "parties:visit_photo_thumb": Case(expect=READERS, kwargs=lambda w: {"pk": w["photo"].pk}, budget=("instructor", 2)),
     "parties:visit_problems": Case(expect=OFFICE, budget=("park_admin", 3)),  # session with user, count, page
     "parties:visit_problem_handover": Case(
         # The world's problem is not a labour dispute: nothing to hand over, so 404 for those who see it.
@@ -134,6 +138,7 @@ CASES = {
         kwargs=lambda w: {"pk": w["problem"].pk},
         method="post",
         data=lambda w: {},
+        budget=("instructor", 2),  # the session with its user, problem
     ),
     "parties:visit_report": Case(
         expect=OFFICE, budget=("park_admin", 2)
