@@ -80,7 +80,7 @@ class SessionStore(DatabaseStore):
     def user_read_with(self, user_id):
         """The user read with this session, if it is the one with `user_id` (the session's own key)."""
         user = self._user
-        if user is None or user_id is None or str(user.pk) != str(user_id):
+        if user is None or user_pk(user_id) != user.pk:
             return None
         return user
 
